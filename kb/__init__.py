@@ -1,0 +1,13 @@
+"""Pakar knowledge bases: YAML files, their schema, the loader and the verifier.
+
+Public API::
+
+    from kb import load, bundled_path, KBError
+    knowledge = load()            # the bundled COVID-19 KB
+    knowledge = load("path/to/kb")
+"""
+from kb.errors import KBError, Problem
+from kb.loader import bundled_path, load
+from kb.model import KnowledgeBase
+
+__all__ = ["KBError", "KnowledgeBase", "Problem", "bundled_path", "load"]

@@ -1,0 +1,366 @@
+"""Checks that need the whole KB: codes that must exist, duplicates, cycles, double-counted evidence and
+salience conflicts. Runs after the schema check and tolerates entries the schema already rejected."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from kb.errors import Problem
+from kb.schema import did_you_mean
+
+
+@dataclass
+class Entry:
+    """One item of a list section (or a single section), with the file and position it came from."""
+
+    section: str
+    index: int
+    path: str
+    data: object
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}[{self.index}]" if self.index >= 0 else self.section
+
+    def where(self, *keys):
+        """(line, col) of a key inside this entry, or of the entry."""
+        node, pos = self.data, getattr(self.data, "mark", (1, 1))
+        for k in keys:
+            if hasattr(node, "where"):
+                pos = node.where(k)
+            try:
+                node = node[k]
+            except (KeyError, IndexError, TypeError):
+                break
+        return pos
+
+    def problem(self, keys, message, hint="", severity="error") -> Problem:
+        keys = keys if isinstance(keys, tuple) else (keys,)
+        line, col = self.where(*keys)
+        suffix = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys if k is not None)
+        return Problem(self.path, line, col, self.key + suffix, message, hint, severity)
+
+    def get(self, key, default=None):
+        return self.data.get(key, default) if isinstance(self.data, dict) else default
+
+
+def premise_codes(premise) -> list:
+    """Every code in a raw premise (str or {all|any: [...]}), with repeats, depth-first."""
+    if isinstance(premise, str):
+        return [premise]
+    if isinstance(premise, dict):
+        out = []
+        for items in premise.values():
+            for item in items if isinstance(items, list) else []:
+                out.extend(premise_codes(item))
+        return out
+    return []
+
+
+def _as_set(value) -> frozenset:
+    if isinstance(value, list):
+        return frozenset(v for v in value if isinstance(v, str))
+    return frozenset([value]) if isinstance(value, str) else frozenset()
+
+
+def conditions(entry: Entry):
+    """(mode, {question: allowed answers}) of a decision entry, or (None, {})."""
+    when = entry.get("when")
+    if not isinstance(when, dict) or len(when) != 1:
+        return None, {}
+    mode, raw = next(iter(when.items()))
+    if mode not in ("all", "any") or not isinstance(raw, dict):
+        return None, {}
+    return mode, {q: _as_set(v) for q, v in raw.items()}
+
+
+def conditions_overlap(a, b) -> bool:
+    """Can one set of answers satisfy both conditions? Decided exactly, without enumerating answers."""
+    (mode_a, ca), (mode_b, cb) = a, b
+    if mode_a == "all" and mode_b == "all":
+        return all(ca[q] & cb[q] for q in ca.keys() & cb.keys())
+    if mode_a == "any" and mode_b == "any":
+        return any(q1 != q2 or (ca[q1] & cb[q2]) for q1 in ca for q2 in cb)
+    conj, disj = (ca, cb) if mode_a == "all" else (cb, ca)
+    if any(not allowed for allowed in conj.values()):
+        return False
+    return any(q not in conj or (conj[q] & allowed) for q, allowed in disj.items())
+
+
+class CrossChecker:
+    """Collects every cross-reference problem of a merged KB."""
+
+    def __init__(self, sections: dict[str, list[Entry]]):
+        self.sections = sections
+        self.problems: list[Problem] = []
+
+    def codes(self, section, key="code") -> dict:
+        return {e.get(key): e for e in self.sections.get(section, []) if isinstance(e.get(key), str)}
+
+    def run(self) -> list[Problem]:
+        self.check_sections()
+        self.check_unique()
+        self.check_sources()
+        self.check_scale()
+        self.check_rules()
+        self.check_screening()
+        self.check_cases()
+        return self.problems
+
+    def add(self, problem: Problem):
+        self.problems.append(problem)
+
+    def check_sections(self):
+        if not self.sections.get("kb"):
+            self.add(Problem("(kb)", 1, 1, "kb", "no file declares the `kb` section",
+                             "add a kb.yaml with `kb:` (id, title, version, review_date, sources, ...)"))
+        if self.sections.get("rules") and not self.sections.get("scale"):
+            self.add(self.sections["rules"][0].problem((), "CF rules need a certainty `scale`",
+                                                         "add a `scale:` section with the user's answer levels"))
+        if self.sections.get("decisions") and not self.sections.get("questions"):
+            self.add(self.sections["decisions"][0].problem((), "decisions need `questions`",
+                                                             "add a `questions:` section"))
+
+    def check_unique(self):
+        groups = {
+            "code": [("symptoms", "code"), ("findings", "code"), ("hypotheses", "code")],
+            "rule id": [("rules", "id"), ("decisions", "id")],
+            "question": [("questions", "code")],
+            "answer": [("answers", "code")],
+            "solution": [("solutions", "code")],
+            "case id": [("cases", "id")],
+            "scale level": [("scale", "code")],
+        }
+        for label, members in groups.items():
+            seen: dict[str, Entry] = {}
+            for section, key in members:
+                for entry in self.sections.get(section, []):
+                    value = entry.get(key)
+                    if not isinstance(value, str):
+                        continue
+                    if value in seen:
+                        first = seen[value]
+                        self.add(entry.problem(key, f"duplicate {label} '{value}' (first at {first.path}:"
+                                                    f"{first.where(key)[0]})", "give each entry its own code"))
+                    else:
+                        seen[value] = entry
+        kb = self.sections.get("kb", [])
+        if kb:
+            seen = {}
+            for i, src in enumerate(kb[0].get("sources") or []):
+                sid = src.get("id") if isinstance(src, dict) else None
+                if sid in seen:
+                    self.add(kb[0].problem(("sources", i, "id"), f"duplicate source id '{sid}'",
+                                           "give each source its own id"))
+                seen[sid] = True
+
+    def source_ids(self) -> list:
+        kb = self.sections.get("kb", [])
+        sources = kb[0].get("sources") if kb else None
+        return [s.get("id") for s in sources or [] if isinstance(s, dict)]
+
+    def check_sources(self):
+        ids = self.source_ids()
+        if not ids:
+            return
+        for section, entries in self.sections.items():
+            for entry in entries:
+                source = entry.get("source")
+                if not isinstance(source, str) or not source.split():
+                    continue
+                first = source.split()[0].rstrip(",;:")
+                if first not in ids:
+                    self.add(entry.problem("source", f"source '{first}' is not declared under kb.sources",
+                                           f"{did_you_mean(first, ids)}start the source with one of: "
+                                           f"{', '.join(ids)}"))
+
+    def check_scale(self):
+        levels = self.sections.get("scale", [])
+        values = [e.get("cf") for e in levels]
+        if levels and values[0] != 0:
+            self.add(levels[0].problem("cf", "the first level of the scale must be 0 (the answer 'No')",
+                                       "put the level with cf: 0 first"))
+        for prev, entry in zip(levels, levels[1:]):
+            a, b = prev.get("cf"), entry.get("cf")
+            if isinstance(a, (int, float, type(b))) and a is not None and b is not None and not b > a:
+                self.add(entry.problem("cf", f"scale levels must rise: {b} follows {a}",
+                                       "order the levels from 0 up to 1 without repeats"))
+
+    def check_rules(self):
+        symptoms, findings = self.codes("symptoms"), self.codes("findings")
+        hypotheses = self.codes("hypotheses")
+        premise_ok = list(symptoms) + list(findings)
+        conclusion_ok = list(hypotheses) + list(findings)
+        concluded_by = defaultdict(list)
+        for entry in self.sections.get("rules", []):
+            codes = premise_codes(entry.get("if"))
+            for code in codes:
+                if code not in symptoms and code not in findings:
+                    hint = did_you_mean(code, premise_ok)
+                    where = "a hypothesis cannot be a premise; conclude a finding instead" \
+                        if code in hypotheses else "declare it under symptoms or findings"
+                    self.add(entry.problem("if", f"unknown symptom or finding '{code}'", f"{hint}{where}"))
+            repeated = sorted({c for c in codes if codes.count(c) > 1})
+            if repeated:
+                self.add(entry.problem("if", f"the premise names {', '.join(repeated)} more than once, so the"
+                                             " same evidence would count twice", "name each code once"))
+            then = entry.get("then")
+            if isinstance(then, str):
+                if then not in hypotheses and then not in findings:
+                    self.add(entry.problem("then", f"unknown hypothesis or finding '{then}'",
+                                           f"{did_you_mean(then, conclusion_ok)}declare it under hypotheses or"
+                                           " findings"))
+                elif then in codes:
+                    self.add(entry.problem("then", f"rule concludes '{then}' from itself",
+                                           "a rule cannot use its own conclusion as a premise"))
+                concluded_by[then].append(entry)
+        for code, entry in findings.items():
+            if code not in concluded_by:
+                self.add(entry.problem("code", f"finding '{code}' is never concluded by any rule",
+                                       "add a rule with `then: " + code + "` or remove the finding"))
+        self._check_cycles(concluded_by, findings)
+        self._check_double_counting(concluded_by, findings)
+
+    def _expand(self, code, concluded_by, findings, stack=()):
+        """The symptoms beneath a code, following findings to the rules that conclude them."""
+        if code not in findings or code in stack:
+            return frozenset([code])
+        out = set()
+        for rule in concluded_by.get(code, []):
+            for sub in premise_codes(rule.get("if")):
+                out |= self._expand(sub, concluded_by, findings, stack + (code,))
+        return frozenset(out)
+
+    def _check_cycles(self, concluded_by, findings):
+        graph = {f: {c for r in concluded_by.get(f, []) for c in premise_codes(r.get("if")) if c in findings}
+                 for f in findings}
+        state: dict[str, int] = {}
+
+        def visit(node, path):
+            state[node] = 1
+            for nxt in sorted(graph.get(node, ())):
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+                    entry = findings[nxt]
+                    self.add(entry.problem("code", "findings conclude each other in a circle: "
+                                           + " -> ".join(cycle), "break the circle: rules must form layers"))
+                elif not state.get(nxt):
+                    visit(nxt, path + [nxt])
+            state[node] = 2
+
+        for f in sorted(graph):
+            if not state.get(f):
+                visit(f, [f])
+
+    def _check_double_counting(self, concluded_by, findings):
+        """Two rules for one conclusion resting on the same symptoms (directly or through findings) would
+        combine the same evidence twice."""
+        for conclusion, entries in concluded_by.items():
+            seen: dict[frozenset, Entry] = {}
+            for entry in entries:
+                codes = premise_codes(entry.get("if"))
+                if not codes:
+                    continue
+                evidence = frozenset().union(*(self._expand(c, concluded_by, findings) for c in codes))
+                same = seen.get(evidence)
+                if same is not None:
+                    self.add(entry.problem("if", f"rule rests on the same evidence as {same.get('id')} "
+                                           f"({', '.join(sorted(evidence))}) for '{conclusion}': it would be"
+                                           " counted twice", f"merge it into {same.get('id')} or delete one"))
+                else:
+                    seen[evidence] = entry
+
+    def check_screening(self):
+        answers = self.codes("answers")
+        questions = self.codes("questions")
+        solutions = self.codes("solutions")
+        symptoms = self.codes("symptoms")
+        for entry in self.sections.get("questions", []):
+            for i, code in enumerate(entry.get("answers") or []):
+                if isinstance(code, str) and answers and code not in answers:
+                    self.add(entry.problem(("answers", i), f"unknown answer '{code}'",
+                                           f"{did_you_mean(code, answers)}declare it under answers"))
+            symptom = entry.get("symptom")
+            if isinstance(symptom, str) and symptom not in symptoms:
+                self.add(entry.problem("symptom", f"unknown symptom '{symptom}'",
+                                       f"{did_you_mean(symptom, symptoms)}use a code from symptoms"))
+        decisions = []
+        for entry in self.sections.get("decisions", []):
+            mode, conds = conditions(entry)
+            for q, allowed in conds.items():
+                if q not in questions:
+                    self.add(entry.problem(("when", mode, q), f"unknown question '{q}'",
+                                           f"{did_you_mean(q, questions)}use a code from questions"))
+                    continue
+                valid = questions[q].get("answers") or []
+                for a in sorted(allowed - set(valid)):
+                    self.add(entry.problem(("when", mode, q), f"question {q} has no answer '{a}'",
+                                           f"{did_you_mean(a, valid)}its answers are: {', '.join(valid)}"))
+            then = entry.get("then")
+            if isinstance(then, str) and then not in solutions:
+                self.add(entry.problem("then", f"unknown solution '{then}'",
+                                       f"{did_you_mean(then, solutions)}declare it under solutions"))
+            if mode:
+                decisions.append((entry, (mode, conds)))
+        for i, (a, cond_a) in enumerate(decisions):
+            for b, cond_b in decisions[i + 1:]:
+                if (a.get("salience") == b.get("salience") and a.get("then") != b.get("then")
+                        and conditions_overlap(cond_a, cond_b)):
+                    self.add(b.problem("salience", f"salience conflict: {b.get('id')} and {a.get('id')} both have"
+                                       f" salience {b.get('salience')}, can match the same answers and give"
+                                       f" different solutions", "give the one that should win a higher salience"))
+
+    def check_cases(self):
+        questions, answers = self.codes("questions"), None
+        symptoms, hypotheses = self.codes("symptoms"), self.codes("hypotheses")
+        solutions = self.codes("solutions")
+        levels = {e.get("cf") for e in self.sections.get("scale", [])}
+        for entry in self.sections.get("cases", []):
+            mode = entry.get("mode")
+            expect = entry.get("expect")
+            if mode == "screening":
+                given = entry.get("answers")
+                if not isinstance(given, dict):
+                    self.add(entry.problem((), "a screening case needs `answers`",
+                                           "add answers: {Q1: ya, ...} for every question"))
+                    continue
+                for q in questions:
+                    if q not in given:
+                        self.add(entry.problem("answers", f"no answer for question {q}",
+                                               "a screening case answers every question"))
+                for q, a in given.items():
+                    if q not in questions:
+                        self.add(entry.problem(("answers", q), f"unknown question '{q}'",
+                                               f"{did_you_mean(q, questions)}use a code from questions"))
+                    elif a not in (questions[q].get("answers") or []):
+                        answers = questions[q].get("answers") or []
+                        self.add(entry.problem(("answers", q), f"question {q} has no answer '{a}'",
+                                               f"{did_you_mean(a, answers)}its answers are: {', '.join(answers)}"))
+                if expect is not None and expect not in solutions:
+                    self.add(entry.problem("expect", f"unknown solution '{expect}'",
+                                           f"{did_you_mean(expect, solutions)}expect one of: {', '.join(solutions)}"))
+            elif mode == "diagnosis":
+                given = entry.get("symptoms")
+                if given is None:
+                    self.add(entry.problem((), "a diagnosis case needs `symptoms`",
+                                           "add symptoms: [GC01, ...] or {GC01: 0.8}"))
+                    continue
+                for code in (given if isinstance(given, (list, dict)) else []):
+                    if code not in symptoms:
+                        self.add(entry.problem(("symptoms",), f"unknown symptom '{code}'",
+                                               f"{did_you_mean(code, symptoms)}use a code from symptoms"))
+                    elif isinstance(given, dict) and levels and given[code] not in levels:
+                        self.add(entry.problem(("symptoms", code), f"{given[code]} is not a level of the scale",
+                                               "use one of: " + ", ".join(str(v) for v in sorted(levels))))
+                for value in entry.get("levels") or []:
+                    if levels and value not in levels:
+                        self.add(entry.problem("levels", f"{value} is not a level of the scale",
+                                               "use one of: " + ", ".join(str(v) for v in sorted(levels))))
+                if expect is not None and expect not in hypotheses:
+                    self.add(entry.problem("expect", f"unknown hypothesis '{expect}'",
+                                           f"{did_you_mean(expect, hypotheses)}expect one of: "
+                                           f"{', '.join(hypotheses)} or null"))
+                for code in entry.get("expect_cf") or {}:
+                    if code not in hypotheses:
+                        self.add(entry.problem(("expect_cf", code), f"unknown hypothesis '{code}'",
+                                               f"{did_you_mean(code, hypotheses)}use a code from hypotheses"))

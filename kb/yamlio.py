@@ -1,0 +1,127 @@
+"""Safe YAML reading that remembers where every key and item stands, for ``file:line:col`` errors.
+
+Only ``yaml.SafeLoader`` is used. Numbers with a fraction are read as :class:`decimal.Decimal` from their
+text, so that ``0.8`` in a KB file is exactly 8/10 and certainty arithmetic stays exact; dates stay
+strings; a key repeated in one mapping is reported instead of silently overwriting the first.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+import yaml
+
+from kb.errors import Problem
+
+
+class Located:
+    """Mixin: ``mark`` is the (line, col) of the node, ``marks`` the (line, col) of each key or item."""
+
+    mark = (1, 1)
+
+    def where(self, key):
+        """Return (line, col) of ``key`` (a mapping key or list index), falling back to the node itself."""
+        return self.marks.get(key, self.mark)
+
+
+class LDict(Located, dict):
+    """A dict that knows the position of each of its keys."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.marks = {}
+
+
+class LList(Located, list):
+    """A list that knows the position of each of its items."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.marks = {}
+
+
+def _pos(node):
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+_FLOAT_CLEAN = re.compile(r"_")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader building located containers and exact decimals."""
+
+    def __init__(self, stream, path):
+        super().__init__(stream)
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def construct_located_mapping(self, node):
+        data = LDict()
+        data.mark = _pos(node)
+        yield data
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int)):
+                line, col = _pos(key_node)
+                self.problems.append(Problem(self.path, line, col, str(key), "a key must be a plain word",
+                                             "write the key as text, e.g. `code:`"))
+                continue
+            if key in data:
+                line, col = _pos(key_node)
+                first = data.marks[key][0]
+                self.problems.append(Problem(self.path, line, col, str(key),
+                                             f"key '{key}' is repeated (first on line {first})",
+                                             "keep one of them; YAML would silently drop the first"))
+            data[key] = self.construct_object(value_node, deep=True)
+            data.marks[key] = _pos(key_node)
+
+    def construct_located_sequence(self, node):
+        data = LList()
+        data.mark = _pos(node)
+        yield data
+        for index, child in enumerate(node.value):
+            data.append(self.construct_object(child, deep=True))
+            data.marks[index] = _pos(child)
+
+    def construct_exact_float(self, node):
+        text = _FLOAT_CLEAN.sub("", self.construct_scalar(node)).lower()
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite():
+            line, col = _pos(node)
+            self.problems.append(Problem(self.path, line, col, "", f"'{node.value}' is not a finite number",
+                                         "write a decimal number such as 0.8"))
+            return Decimal(0)
+        return value
+
+    def construct_plain_timestamp(self, node):
+        return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_located_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_located_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_exact_float)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_plain_timestamp)
+
+
+def read(text: str, path: str):
+    """Parse one YAML document; return ``(data, problems)``. A syntax error becomes a single problem."""
+    loader = _Loader(text, path)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}, {what}"
+        return None, [Problem(path, line, col, "", f"YAML syntax error: {what}",
+                              "check indentation, colons and quotes around this line")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, 1, 1, "", f"YAML error: {exc}", "this file must be plain YAML")]
+    finally:
+        loader.dispose()
+    return data, loader.problems

@@ -1,0 +1,103 @@
+"""Certainty-factor algebra (MYCIN / EMYCIN), exact: every value is a :class:`fractions.Fraction`.
+
+Combination of two CFs for the same conclusion:
+
+* both >= 0:  x + y(1 - x)
+* both < 0:   x + y(1 + x)
+* mixed:      (x + y) / (1 - min(|x|, |y|))
+
+The operation is commutative and associative, so the order in which rules fire does not change a
+result. It is undefined for +1 with -1 (the denominator is 0). **Policy:** certain evidence for and
+certain evidence against a conclusion cancel to 0, whatever else is known, and the result is marked as a
+conflict; :class:`Accumulator` tracks this so that the outcome is the same in every firing order.
+Premises: ``all`` takes the minimum of its parts, ``any`` the maximum.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+ZERO = Fraction(0)
+ONE = Fraction(1)
+
+
+def combine(x: Fraction, y: Fraction) -> Fraction:
+    """Combine two certainty factors for the same conclusion (see the module text; +1 with -1 gives 0)."""
+    if x >= 0 and y >= 0:
+        return x + y * (1 - x)
+    if x < 0 and y < 0:
+        return x + y * (1 + x)
+    smaller = min(abs(x), abs(y))
+    if smaller == 1:
+        return ZERO
+    return (x + y) / (1 - smaller)
+
+
+@dataclass
+class Accumulator:
+    """The running CF of one conclusion. ``add`` returns (before, after)."""
+
+    value: Fraction = ZERO
+    certain_for: bool = False
+    certain_against: bool = False
+    count: int = 0
+
+    @property
+    def conflict(self) -> bool:
+        """True when certain evidence for and against was both seen (the value is then 0)."""
+        return self.certain_for and self.certain_against
+
+    def add(self, cf: Fraction) -> tuple[Fraction, Fraction]:
+        before = self.value
+        self.certain_for |= cf == 1
+        self.certain_against |= cf == -1
+        self.value = ZERO if self.conflict else combine(self.value, cf)
+        self.count += 1
+        return before, self.value
+
+
+def combine_all(values) -> Fraction:
+    """Combine any number of CFs (in any order: the result is the same)."""
+    acc = Accumulator()
+    for value in values:
+        acc.add(Fraction(value))
+    return acc.value
+
+
+def terminates(value: Fraction) -> bool:
+    """Whether the fraction has a finite decimal expansion (its denominator has only 2s and 5s)."""
+    d = value.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+def to_decimal(value: Fraction, places: int = 10) -> Decimal:
+    """The exact decimal when it terminates within ``places`` digits, else rounded half-even to ``places``."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator) if terminates(value) else None
+    if exact is not None and -exact.as_tuple().exponent <= places:
+        return exact.normalize() if exact != 0 else Decimal(0)
+    q = Decimal(1).scaleb(-places)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        rounded = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(q)
+    return rounded.normalize()
+
+
+def fmt(value: Fraction, places: int = 10) -> str:
+    """Print a CF without float noise: ``0.9232``, ``1``, ``-0.25``; ``≈`` marks a rounded value."""
+    dec = to_decimal(value, places)
+    text = format(dec, "f")
+    exact = terminates(value) and Fraction(dec) == value
+    return text if exact else "≈" + text
+
+
+def as_number(value: Fraction, places: int = 10) -> float:
+    """A JSON number for a CF: the shortest float that prints as the (rounded) decimal."""
+    return float(to_decimal(value, places))
+
+
+def percent(value: Fraction) -> Fraction:
+    return value * 100

@@ -1,0 +1,302 @@
+"""Experta engines built from a KB: one class per KB version and consultation mode.
+
+Each KB rule becomes an Experta ``Rule`` that carries its KB id, source and position (as attributes on
+the rule, so the trace can cite them). Answers are asserted as facts, Experta matches and fires, and the
+result is read from what the firings recorded. Engines are not thread-safe: use one per thread
+(:mod:`rules.pool`) and call :meth:`consult` per consultation; it starts with ``reset()``.
+
+Salience plan of the diagnosis engine (higher fires first):
+
+* ``-100 * k`` for CF rules of layer *k* (layer 0 rests on symptoms only; a rule using a finding sits
+  one layer above the rules that conclude it). Lower layers fire first so that a finding's CF is
+  complete before any rule that uses it fires.
+* ``-100 * k - 50`` publishes the findings of layer *k* as Evidence facts, after every layer-*k* rule
+  has fired and before layer *k + 1* runs.
+* ``-100 * (top layer + 1)``: ranking, after every CF rule and publication, once.
+
+The screening engine's saliences come from the KB's decisions (each commented there).
+"""
+from __future__ import annotations
+
+import threading
+from fractions import Fraction
+
+from kb.model import CFRule, Decision, KnowledgeBase, Premise
+from rules._experta import experta
+from rules.cf import Accumulator, fmt
+from rules.errors import EngineError
+from rules.facts import Answer, Evidence
+from rules.matcher import IndexedReteMatcher
+from rules.strategy import KBOrderStrategy
+from rules.trace import FactRecord, Firing, Trace
+
+LAYER_STEP = 100
+PUBLISH_OFFSET = 50
+
+Rule, AS, MATCH, AND, OR, P, L = (experta.Rule, experta.AS, experta.MATCH, experta.AND, experta.OR,
+                                  experta.P, experta.L)
+
+
+def _rule(lhs, salience: int, order: int, name: str, action, meta=None):
+    """Wrap ``action`` as an Experta rule; attributes on the function travel to every copy Experta makes."""
+    def fire(engine, **bindings):
+        action(engine, bindings)
+    fire.__name__ = name
+    fire.pakar_order = order
+    fire.pakar_meta = meta
+    return Rule(*lhs, salience=salience)(fire)
+
+
+class _Engine(experta.KnowledgeEngine):
+    """Shared plumbing: indexed matcher, deterministic strategy, no per-reset introspection."""
+
+    __matcher__ = IndexedReteMatcher
+    __strategy__ = KBOrderStrategy
+    kb: KnowledgeBase = None
+    mode = ""
+
+    def __init__(self):
+        super().__init__()
+        # KnowledgeEngine.reset() would look up deffacts through inspect.getmembers() on every call,
+        # which costs time in proportion to the number of rules.
+        self._deffacts = super().get_deffacts()
+        self.trace: Trace | None = None
+
+    def get_deffacts(self):
+        return self._deffacts
+
+    def _begin(self):
+        self.reset()
+        kb = self.kb
+        self.trace = Trace(kb.id, kb.short_version, kb.label, self.mode)
+
+    def _assert(self, fact, kind, code, value, origin):
+        declared = self.declare(fact)
+        if declared is None:  # Experta drops a fact equal to one already known: never silently for us
+            raise EngineError(f"{code} was asserted twice")
+        self.trace.facts.append(FactRecord(declared["__factid__"], kind, code, value, origin))
+        return declared
+
+
+# --- detailed diagnosis -------------------------------------------------------------------------------
+
+class DiagnosisState:
+    """What the firings of one diagnosis accumulate."""
+
+    __slots__ = ("known", "acc", "support", "applied", "ranking")
+
+    def __init__(self):
+        self.known: dict[str, Fraction] = {}     # code -> CF of every Evidence fact asserted
+        self.acc: dict[str, Accumulator] = {}    # conclusion -> running CF
+        self.support: dict[str, set] = {}        # code -> reported symptoms beneath it
+        self.applied: set = set()                # rule ids already applied (an `any` rule applies once)
+        self.ranking: list = []
+
+
+def premise_value(premise: Premise, known: dict) -> Fraction:
+    """MYCIN premise CF: a code's CF (0 when not known), min over `all`, max over `any`."""
+    if premise.op == "is":
+        return known.get(premise.code, Fraction(0))
+    values = [premise_value(item, known) for item in premise.items]
+    return min(values) if premise.op == "all" else max(values)
+
+
+def _premise_lhs(premise: Premise, names: dict):
+    """Experta conditions for a premise; each code's fact is bound as ``f<n>``."""
+    if premise.op == "is":
+        name = names.setdefault(premise.code, f"f{len(names)}")
+        return name << Evidence(code=premise.code)
+    parts = [_premise_lhs(item, names) for item in premise.items]
+    return AND(*parts) if premise.op == "all" else OR(*parts)
+
+
+class DiagnosisEngine(_Engine):
+    """Detailed diagnosis: user CFs per symptom in, ranked hypotheses out."""
+
+    mode = "diagnosis"
+
+    def consult(self, symptoms: dict[str, Fraction]) -> DiagnosisState:
+        """Run one diagnosis. ``symptoms`` maps codes to user CFs (validated by the caller)."""
+        self._begin()
+        self.state = DiagnosisState()
+        for symptom in self.kb.symptoms:  # KB order, so fact ids and the trace are deterministic
+            cf = symptoms.get(symptom.code)
+            if cf:
+                self._assert(Evidence(code=symptom.code, cf=cf), "evidence", symptom.code, cf, "user")
+                self.state.known[symptom.code] = cf
+                self.state.support[symptom.code] = {symptom.code}
+        self.run()
+        return self.state
+
+    def apply_rule(self, rule: CFRule, bindings: dict, salience: int):
+        state = self.state
+        facts = [bindings[k] for k in sorted(bindings) if k.startswith("f")]
+        seen = {f["code"]: f["cf"] for f in facts}
+        ids = tuple(f["__factid__"] for f in facts)
+        if rule.id in state.applied:  # another alternative of an `any` premise: its value is already in
+            self.trace.firings.append(Firing(rule, salience, ids, seen, note="premise already applied"))
+            return
+        state.applied.add(rule.id)
+        premise = premise_value(rule.premise, state.known)
+        if premise <= rule.threshold:
+            self.trace.firings.append(Firing(rule, salience, ids, seen, premise_cf=premise,
+                                             note=f"premise CF not above threshold {rule.threshold}"))
+            return
+        cf = rule.cf * premise
+        acc = state.acc.get(rule.conclusion)
+        if acc is None:
+            acc = state.acc[rule.conclusion] = Accumulator()
+        before, after = acc.add(cf)
+        support = state.support.setdefault(rule.conclusion, set())
+        for code in rule.premise.codes():
+            if code in state.known:
+                support |= state.support.get(code, ())
+        self.trace.firings.append(Firing(rule, salience, ids, seen, rule.conclusion, premise, cf, before, after,
+                                         "conflict: certain evidence for and against" if acc.conflict else ""))
+
+    def publish(self, codes: tuple, name: str, salience: int):
+        state = self.state
+        published = {}
+        for code in codes:
+            acc = state.acc.get(code)
+            if acc is not None and acc.value > 0:
+                self._assert(Evidence(code=code, cf=acc.value), "evidence", code, acc.value, name)
+                state.known[code] = acc.value
+                published[code] = acc.value
+        self.trace.firings.append(Firing(name, salience, (), published, note="findings asserted as evidence"))
+
+    def rank(self, salience: int):
+        """Order hypotheses: CF descending; equal CF -> more reported symptoms; still equal -> KB order."""
+        state = self.state
+        rows = []
+        for order, hyp in enumerate(self.kb.hypotheses):
+            acc = state.acc.get(hyp.code)
+            if acc is None:
+                continue
+            rows.append({"code": hyp.code, "cf": acc.value, "evidence": len(state.support.get(hyp.code, ())),
+                         "kb_order": order + 1, "conflict": acc.conflict})
+        rows.sort(key=lambda r: (-r["cf"], -r["evidence"], r["kb_order"]))
+        ties = []
+        for upper, lower in zip(rows, rows[1:]):
+            if upper["cf"] == lower["cf"]:
+                by = "evidence" if upper["evidence"] != lower["evidence"] else "kb_order"
+                ties.append({"between": [upper["code"], lower["code"]], "cf": fmt(upper["cf"]), "by": by,
+                             "winner": upper["code"]})
+        for i, row in enumerate(rows):
+            row["rank"] = i + 1
+        state.ranking = rows
+        self.trace.ranking = rows
+        self.trace.tie_breaks = ties
+        self.trace.firings.append(Firing("rank", salience, (), {}, note="hypotheses ranked"))
+
+
+def _diagnosis_rules(kb: KnowledgeBase) -> dict:
+    attrs = {}
+    top = max((r.stratum for r in kb.rules), default=0)
+    for rule in kb.rules:
+        names: dict = {}
+        lhs = _premise_lhs(rule.premise, names)
+        salience = -LAYER_STEP * rule.stratum
+
+        def action(engine, bindings, rule=rule, salience=salience):
+            engine.apply_rule(rule, bindings, salience)
+        attrs[f"kb_rule_{rule.index}"] = _rule([lhs], salience, rule.index, rule.id, action, rule)
+    for layer in range(top + 1):
+        codes = tuple(f.code for f in kb.findings
+                      if any(r.conclusion == f.code and r.stratum == layer for r in kb.rules))
+        if not codes:
+            continue
+        salience = -LAYER_STEP * layer - PUBLISH_OFFSET
+        name = f"publish-layer-{layer}"
+
+        def action(engine, bindings, codes=codes, name=name, salience=salience):
+            engine.publish(codes, name, salience)
+        attrs[f"kb_publish_{layer}"] = _rule([experta.InitialFact()], salience, len(kb.rules) + layer, name, action)
+    salience = -LAYER_STEP * (top + 1)
+
+    def ranking(engine, bindings, salience=salience):
+        engine.rank(salience)
+    attrs["kb_rank"] = _rule([experta.InitialFact()], salience, len(kb.rules) + top + 1, "rank", ranking)
+    return attrs
+
+
+# --- quick screening ----------------------------------------------------------------------------------
+
+def _answer_pattern(question: str, allowed: frozenset, name: str):
+    values = sorted(allowed)
+    value = L(values[0]) if len(values) == 1 else P(frozenset(values).__contains__)
+    return name << Answer(question=question, value=value)
+
+
+class ScreeningEngine(_Engine):
+    """Quick screening: six answers in, exactly one solution out."""
+
+    mode = "screening"
+
+    def consult(self, answers: dict[str, str]):
+        """Run one screening; returns the winning Decision. ``answers`` are validated by the caller."""
+        self._begin()
+        self.winner = None
+        for question in self.kb.questions:
+            value = answers[question.code]
+            self._assert(Answer(question=question.code, value=value), "answer", question.code, value, "user")
+        self.run()
+        if self.winner is None:
+            raise EngineError("no decision rule matched these answers; run `pakar kb check` on the KB")
+        # Whatever is still on the agenda matched these answers too but lost on salience.
+        lost = {}
+        for act in reversed(self.agenda.activations):
+            decision = act.rule.pakar_meta
+            entry = lost.setdefault(decision.id, {"rule": decision.id, "salience": decision.salience,
+                                                  "conclusion": decision.conclusion, "via": []})
+            entry["via"].extend(f["question"] for f in act.facts if "question" in f)
+        order = {q.code: i for i, q in enumerate(self.kb.questions)}
+        for entry in lost.values():
+            entry["via"] = sorted(set(entry["via"]), key=order.get)
+        self.trace.also_matched = list(lost.values())
+        return self.winner
+
+    def decide(self, decision: Decision, bindings: dict):
+        facts = [bindings[k] for k in sorted(bindings) if k.startswith("a")]
+        self.trace.firings.append(Firing(decision, decision.salience, tuple(f["__factid__"] for f in facts),
+                                         {f["question"]: f["value"] for f in facts}, decision.conclusion))
+        self.winner = decision
+        self.halt()  # exactly one solution: the highest-salience decision that matched
+
+
+def _screening_rules(kb: KnowledgeBase) -> dict:
+    attrs = {}
+    for decision in kb.decisions:
+        patterns = [_answer_pattern(q, allowed, f"a{i}") for i, (q, allowed) in enumerate(decision.conditions)]
+        lhs = AND(*patterns) if decision.mode == "all" else OR(*patterns)
+
+        def action(engine, bindings, decision=decision):
+            engine.decide(decision, bindings)
+        # Salience straight from the KB, where each value is explained (decision.note).
+        attrs[f"kb_decision_{decision.index}"] = _rule([lhs], decision.salience, decision.index, decision.id,
+                                                    action, decision)
+    return attrs
+
+
+_classes: dict = {}
+_classes_lock = threading.Lock()
+
+
+def engine_class(kb: KnowledgeBase, mode: str):
+    """The engine class for a KB version and mode, built once and shared (instances are per thread)."""
+    key = (kb.version, mode)
+    with _classes_lock:
+        cls = _classes.get(key)
+        if cls is None:
+            base, attrs = ((DiagnosisEngine, _diagnosis_rules(kb)) if mode == "diagnosis"
+                           else (ScreeningEngine, _screening_rules(kb)))
+            attrs["kb"] = kb
+            cls = _classes[key] = type(f"{base.__name__}_{kb.id}_{kb.short_version}", (base,), attrs)
+        return cls
+
+
+def build_engine(kb: KnowledgeBase, mode: str):
+    """A new engine instance for ``kb`` and ``mode`` ('diagnosis' or 'screening')."""
+    cls = engine_class(kb, mode)
+    with _classes_lock:  # Experta interns its checks in class-level dicts while building the network
+        return cls()

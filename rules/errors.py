@@ -1,0 +1,26 @@
+"""Errors of the rules package. Each carries a stable ``code`` and a message a person understands."""
+from __future__ import annotations
+
+
+class PakarError(Exception):
+    """Base of every error the engine and its API raise on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class InputError(PakarError):
+    """A consultation request that cannot be answered as given (unknown code, value off the scale, ...)."""
+
+    code = "bad_input"
+
+
+class EngineError(PakarError):
+    """The engine could not be built or run for a KB."""
+
+    code = "engine_error"

@@ -1,0 +1,92 @@
+"""The explanation trace of one consultation, recorded while the engine runs.
+
+Values are kept as exact Fractions while recording (cheap) and rendered to text only by
+:meth:`Trace.to_dict`, so that the hot path does no formatting.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from rules.cf import fmt
+
+
+@dataclass
+class FactRecord:
+    fact_id: int
+    kind: str          # 'evidence' or 'answer'
+    code: str
+    value: object      # Fraction for evidence, answer code for answers
+    origin: str        # 'user' or the rule layer that concluded it
+
+
+@dataclass
+class Firing:
+    """One rule firing, with the CF step it made (for CF rules) or the solution it chose (decisions)."""
+
+    rule: object                   # kb.model.CFRule | kb.model.Decision | a str for engine-internal rules
+    salience: int
+    fact_ids: tuple
+    bindings: dict                 # code -> value seen by the rule
+    conclusion: str | None = None
+    premise_cf: Fraction | None = None
+    cf: Fraction | None = None     # CF[H,E] = rule CF x premise CF
+    before: Fraction | None = None
+    after: Fraction | None = None
+    note: str = ""
+
+
+@dataclass
+class Trace:
+    kb_id: str
+    kb_version: str
+    kb_label: str
+    mode: str
+    facts: list = field(default_factory=list)
+    firings: list = field(default_factory=list)
+    ranking: list = field(default_factory=list)      # diagnosis: list of dicts (see engine)
+    tie_breaks: list = field(default_factory=list)
+    also_matched: list = field(default_factory=list)  # screening: decisions that matched but lost
+
+    def to_dict(self) -> dict:
+        """A JSON-ready, deterministic rendering (exact decimals as strings)."""
+        return {
+            "kb": {"id": self.kb_id, "version": self.kb_version, "label": self.kb_label},
+            "mode": self.mode,
+            "facts": [_fact(f) for f in self.facts],
+            "firings": [_firing(i + 1, f) for i, f in enumerate(self.firings)],
+            **({"ranking": [_rank(r) for r in self.ranking], "tie_breaks": self.tie_breaks}
+               if self.mode == "diagnosis" else {"also_matched": self.also_matched}),
+        }
+
+
+def _value(v):
+    return fmt(v) if isinstance(v, Fraction) else v
+
+
+def _fact(f: FactRecord) -> dict:
+    return {"fact": f"f-{f.fact_id}", "type": f.kind, "code": f.code, "value": _value(f.value), "from": f.origin}
+
+
+def _firing(n: int, f: Firing) -> dict:
+    rule = f.rule
+    out = {"n": n, "rule": getattr(rule, "id", rule), "salience": f.salience,
+           "facts": [f"f-{i}" for i in f.fact_ids],
+           "bindings": {k: _value(v) for k, v in f.bindings.items()}}
+    if hasattr(rule, "source"):
+        out["source"] = rule.source
+        out["at"] = str(rule.loc)
+    if f.conclusion is not None:
+        out["conclusion"] = f.conclusion
+    if f.cf is not None:
+        out.update({"premise_cf": fmt(f.premise_cf), "rule_cf": fmt(rule.cf), "cf": fmt(f.cf),
+                    "before": fmt(f.before), "after": fmt(f.after)})
+    elif f.premise_cf is not None:
+        out["premise_cf"] = fmt(f.premise_cf)
+    if f.note:
+        out["note"] = f.note
+    return out
+
+
+def _rank(r: dict) -> dict:
+    return {**r, "cf": fmt(r["cf"])}
