@@ -195,7 +195,7 @@ def _build(sections, root: Path, files) -> KnowledgeBase:
         mode, conds = crosscheck.conditions(e)
         decisions.append(index("rule", e.data["id"], Decision(
             e.data["id"], mode, tuple((q, frozenset(a)) for q, a in conds.items()), e.data["then"],
-            int(e.data["salience"]), e.data["note"], e.data["source"], loc(e), i)))
+            int(e.data["salience"]), _text(e.data["note"]), e.data["source"], loc(e), i)))
     emergency = None
     if sections.get("emergency"):
         d = sections["emergency"][0].data

@@ -163,7 +163,7 @@ class Decision:
     conditions: tuple[tuple[str, frozenset], ...]
     conclusion: str
     salience: int
-    note: str
+    note: Text
     source: str
     loc: Loc
     index: int
