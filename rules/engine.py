@@ -243,14 +243,22 @@ class ScreeningEngine(_Engine):
         self.run()
         if self.winner is None:
             raise EngineError("no decision rule matched these answers; run `pakar kb check` on the KB")
-        # Whatever is still on the agenda matched these answers too but lost on salience.
+        # Whatever is still on the agenda matched these answers too: other alternatives of the winner's
+        # `any` condition (shown with the winner), or other decisions that lost on salience.
+        order = {q.code: i for i, q in enumerate(self.kb.questions)}
+        firing = self.trace.firings[-1]
         lost = {}
         for act in reversed(self.agenda.activations):
             decision = act.rule.pakar_meta
+            if decision is self.winner:
+                firing.bindings.update((f["question"], f["value"]) for f in act.facts if "question" in f)
+                firing.fact_ids += tuple(f["__factid__"] for f in act.facts if "question" in f)
+                continue
             entry = lost.setdefault(decision.id, {"rule": decision.id, "salience": decision.salience,
                                                   "conclusion": decision.conclusion, "via": []})
             entry["via"].extend(f["question"] for f in act.facts if "question" in f)
-        order = {q.code: i for i, q in enumerate(self.kb.questions)}
+        firing.bindings = dict(sorted(firing.bindings.items(), key=lambda kv: order[kv[0]]))
+        firing.fact_ids = tuple(sorted(set(firing.fact_ids)))
         for entry in lost.values():
             entry["via"] = sorted(set(entry["via"]), key=order.get)
         self.trace.also_matched = list(lost.values())

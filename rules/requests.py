@@ -35,8 +35,10 @@ def _fail(code, lang, **values):
 
 
 def _hint(value, choices) -> str:
-    close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
-    return f"'{close[0]}'? " if close else ""
+    """A did-you-mean for a code, ignoring case (``gc03`` -> ``GC03``)."""
+    by_upper = {str(c).upper(): c for c in choices}
+    close = difflib.get_close_matches(str(value).upper(), list(by_upper), n=1, cutoff=0.6)
+    return f"'{by_upper[close[0]]}'? " if close else ""
 
 
 def request_lang(raw) -> str:
@@ -74,6 +76,8 @@ def parse(kb, raw) -> Request:
     if isinstance(rid, Decimal):
         rid = int(rid) if rid == rid.to_integral_value() else float(rid)
     mode = raw.get("mode")
+    if mode is None:
+        _fail("missing_mode", lang)
     if mode == "screening":
         return Request(mode, lang, rid, answers=_answers(kb, raw, lang))
     if mode == "diagnosis":
@@ -119,7 +123,7 @@ def _symptoms(kb, raw, lang) -> dict:
     out = {}
     for code, value in given.items():
         if code not in codes:
-            _fail("unknown_symptom", lang, value=code, hint=_hint(code, codes))
+            _fail("unknown_symptom", lang, value=code, hint=_hint(code, codes), first=codes[0], last=codes[-1])
         cf = by_code.get(value) if isinstance(value, str) and value in by_code else to_fraction(value)
         if cf is None or cf not in levels:
             _fail("bad_certainty", lang, value=code, answer=value, allowed=allowed)

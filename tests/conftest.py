@@ -1,0 +1,28 @@
+"""Shared fixtures: the bundled KB and engines built from it (the real Experta engine, never a mock)."""
+from __future__ import annotations
+
+import pytest
+
+import kb as kbase
+from rules.engine import build_engine
+
+
+@pytest.fixture(scope="session")
+def bundled_kb():
+    yield kbase.load()
+
+
+@pytest.fixture
+def kb(bundled_kb):
+    yield bundled_kb
+
+
+@pytest.fixture
+def engine(bundled_kb):
+    """A fresh diagnosis engine for the bundled KB."""
+    yield build_engine(bundled_kb, "diagnosis")
+
+
+@pytest.fixture
+def screening_engine(bundled_kb):
+    yield build_engine(bundled_kb, "screening")

@@ -1,0 +1,55 @@
+"""Concurrent consultations: one engine per thread, results identical to running them one by one."""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import rules
+from rules.pool import engine_for
+
+LEVELS = [0.2, 0.4, 0.6, 0.8, 1.0]
+
+
+def workload(kb, n=120):
+    """A deterministic mix of diagnoses and screenings."""
+    codes = [s.code for s in kb.symptoms]
+    answers = list(itertools.product(("ya", "ragu", "tidak"), *[("ya", "tidak")] * 5))
+    out = []
+    for i in range(n):
+        if i % 3 == 0:
+            combo = answers[(i * 7) % len(answers)]
+            out.append({"id": i, "mode": "screening", "answers": dict(zip(["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"],
+                                                                          combo))})
+        else:
+            picked = {codes[(i * k + 3) % len(codes)]: LEVELS[(i + k) % 5] for k in range(1, 1 + i % 8)}
+            out.append({"id": i, "mode": "diagnosis", "symptoms": picked})
+    return out
+
+
+def test_threads_give_the_same_results_as_one_by_one(kb):
+    requests = workload(kb)
+    serial = [json.dumps(rules.consult(kb, r), sort_keys=True) for r in requests]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(lambda r: json.dumps(rules.consult(kb, r), sort_keys=True), requests * 3))
+    assert parallel == serial * 3
+
+
+def test_each_thread_has_its_own_engine_reused_across_consultations(kb):
+    seen = {}
+    barrier = threading.Barrier(4)
+
+    def work(name):
+        barrier.wait()
+        first = engine_for(kb, "diagnosis")
+        rules.consult(kb, {"mode": "diagnosis", "symptoms": {"GC03": 1}})
+        seen[name] = (first, engine_for(kb, "diagnosis"))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(first is again for first, again in seen.values())
+    assert len({id(first) for first, _ in seen.values()}) == 4
