@@ -82,8 +82,7 @@ def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
         "ranking": ranking,
         "symptoms": [{"code": code, "name": kb.symptom(code).name.get(lang), "cf": as_number(cf),
                       "level": _level_label(kb, cf, lang)} for code, cf in _in_kb_order(kb, req.symptoms)],
-        "tie_break": engine.trace.tie_breaks[0]["by"] if engine.trace.tie_breaks and top
-        and engine.trace.tie_breaks[0]["winner"] == top["code"] else None,
+        "tie_break": _tie_break_of(engine.trace, top),
         "why": explain.why_first(engine.trace, lang) if top else None,
         "how": explain.how_diagnosis(kb, engine.trace, lang),
         "disclaimer": kb.disclaimer.get(lang),
@@ -91,6 +90,13 @@ def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
     if trace:
         out["trace"] = engine.trace.to_dict()
     return out
+
+
+def _tie_break_of(trace, top) -> str | None:
+    """How the top hypothesis beat the second one when their CFs were equal ('evidence' or 'kb_order')."""
+    if top is None or not trace.tie_breaks or trace.tie_breaks[0]["between"][0] != top["code"]:
+        return None
+    return trace.tie_breaks[0]["by"]
 
 
 def _in_kb_order(kb, symptoms: dict):

@@ -1,0 +1,269 @@
+"""Runs every series of the benchmark and returns the figures as one JSON-ready dict.
+
+Sections: (1) diagnosis and screening on the bundled KB, Pakar vs CLIPS vs plain Python, with an
+agreement check of their answers; (2) scaling: synthetic KBs 1x, 10x and 100x the bundled one;
+(3) the cost of Experta's logging trap; (4) the targets, judged on the figures.
+Nothing here asserts on time: the targets are reported as PASS/MISS, never raised.
+"""
+from __future__ import annotations
+
+import gc
+import io
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+
+import kb as kb_pkg
+from bench import clips_kb, plain, synthetic, workloads
+from bench.stats import Series, measure, measure_interleaved, once_ms
+from rules.engine import build_engine
+
+SCALES = (1, 10, 100)
+
+TARGET_DIAGNOSIS_VS_CLIPS = 1.25
+TARGET_SCREENING_MS = 0.7
+TARGET_GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How many timed passes over each workload (``blocks``: how many alternations between engines)."""
+
+    diagnosis_rounds: int
+    screening_rounds: int
+    scaling_rounds: int
+    logging_rounds: int
+    blocks: int
+
+
+FULL = Settings(diagnosis_rounds=50, screening_rounds=100, scaling_rounds=20, logging_rounds=20, blocks=5)
+QUICK = Settings(diagnosis_rounds=3, screening_rounds=5, scaling_rounds=2, logging_rounds=2, blocks=1)
+
+
+def _figures(series: Series) -> dict:
+    return {"per_s": series.per_second, "median_ms": series.median_ms, "p99_ms": series.p99_ms,
+            "count": series.count}
+
+
+def _top_pakar(state) -> str | None:
+    return state.ranking[0]["code"] if state.ranking else None
+
+
+def _top(rows) -> str | None:
+    return rows[0][0] if rows else None
+
+
+def _agreement(pakar_tops, other_tops, label, mismatches, limit=5) -> int:
+    """How many answers agree; the first few disagreements are kept for the report."""
+    same = 0
+    for i, (want, got) in enumerate(zip(pakar_tops, other_tops)):
+        if want == got:
+            same += 1
+        elif len(mismatches) < limit:
+            mismatches.append(f"{label} #{i}: Pakar {want}, got {got}")
+    return same
+
+
+def diagnosis_section(kb, settings: Settings, log) -> dict:
+    """Pakar vs CLIPS vs plain Python on the bundled KB's diagnosis workload."""
+    work = workloads.diagnosis(kb)
+    build_ms, engine = once_ms(lambda: build_engine(kb, "diagnosis"))
+    floor = plain.PlainDiagnosis(kb)
+    entries = [("pakar", engine.consult, work), ("python", floor.consult, work)]
+    pakar_tops = [_top_pakar(engine.consult(s)) for s in work]
+    mismatches: list = []
+    checks = {"items": len(work), "python_agree": _agreement(pakar_tops, [_top(floor.consult(s)) for s in work],
+                                                              "diagnosis python", mismatches)}
+    clips_build_ms = None
+    if clips_kb.AVAILABLE:
+        clips_build_ms, clips_engine = once_ms(lambda: clips_kb.ClipsDiagnosis(kb))
+        prepared = [clips_kb.ClipsDiagnosis.prepare(s) for s in work]
+        checks["clips_agree"] = _agreement(pakar_tops, [_top(clips_engine.consult(a)) for a in prepared],
+                                           "diagnosis clips", mismatches)
+        entries.insert(1, ("clips", clips_engine.consult, prepared))
+    checks["mismatches"] = mismatches
+    log(f"diagnosis: {len(work)} consultations x {settings.diagnosis_rounds} rounds")
+    series = measure_interleaved(entries, settings.diagnosis_rounds, settings.blocks)
+    return {"figures": {name: _figures(s) for name, s in series.items()}, "checks": checks,
+            "build_ms": build_ms, "clips_build_ms": clips_build_ms, "engine": engine, "workload": work}
+
+
+def screening_section(kb, settings: Settings, log) -> dict:
+    """Pakar vs CLIPS vs plain Python on all answer combinations of the quick screening."""
+    work = workloads.screening(kb)
+    engine = build_engine(kb, "screening")
+    floor = plain.PlainScreening(kb)
+    entries = [("pakar", engine.consult, work), ("python", floor.consult, work)]
+    pakar = [engine.consult(a).conclusion for a in work]
+    mismatches: list = []
+    checks = {"items": len(work),
+              "python_agree": _agreement(pakar, [floor.consult(a).conclusion for a in work], "screening python",
+                                         mismatches)}
+    if clips_kb.AVAILABLE:
+        clips_engine = clips_kb.ClipsScreening(kb)
+        prepared = [clips_kb.ClipsScreening.prepare(a) for a in work]
+        solution = {d.id: d.conclusion for d in kb.decisions}
+        checks["clips_agree"] = _agreement(pakar, [solution.get(clips_engine.consult(a)) for a in prepared],
+                                           "screening clips", mismatches)
+        entries.insert(1, ("clips", clips_engine.consult, prepared))
+    checks["mismatches"] = mismatches
+    log(f"screening: {len(work)} consultations x {settings.screening_rounds} rounds")
+    series = measure_interleaved(entries, settings.screening_rounds, settings.blocks)
+    return {"figures": {name: _figures(s) for name, s in series.items()}, "checks": checks}
+
+
+def scaling_section(base, settings: Settings, log) -> dict:
+    """Synthetic KBs 1x/10x/100x the bundled one: load and build once, then the diagnosis workload.
+
+    1x is generated too (the bundled KB renamed), so that every size is written, loaded and built the
+    same way, each with an engine class of its own.
+    """
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="pakar-bench-") as tmp:
+        for factor in SCALES:
+            path = synthetic.write(os.path.join(tmp, f"x{factor}"), factor, base)
+            load_ms, kb = once_ms(lambda: kb_pkg.load(path))
+            build_ms, engine = once_ms(lambda: build_engine(kb, "diagnosis"))
+            work = workloads.diagnosis(kb)
+            floor = plain.PlainDiagnosis(kb)
+            entries = [("pakar", engine.consult, work), ("python", floor.consult, work)]
+            pakar_tops = [_top_pakar(engine.consult(s)) for s in work]
+            mismatches: list = []
+            row = {"symptoms": len(kb.symptoms), "rules": len(kb.rules), "hypotheses": len(kb.hypotheses),
+                   "load_ms": load_ms, "build_ms": build_ms,
+                   "python_agree": _agreement(pakar_tops, [_top(floor.consult(s)) for s in work],
+                                              f"{factor}x python", mismatches)}
+            if clips_kb.AVAILABLE:
+                row["clips_build_ms"], clips_engine = once_ms(lambda: clips_kb.ClipsDiagnosis(kb))
+                prepared = [clips_kb.ClipsDiagnosis.prepare(s) for s in work]
+                row["clips_agree"] = _agreement(pakar_tops, [_top(clips_engine.consult(a)) for a in prepared],
+                                                f"{factor}x clips", mismatches)
+                entries.insert(1, ("clips", clips_engine.consult, prepared))
+            row["items"] = len(work)
+            row["mismatches"] = mismatches
+            log(f"scaling {factor}x: {len(kb.rules)} rules, {len(work)} consultations x {settings.scaling_rounds}"
+                " rounds")
+            series = measure_interleaved(entries, settings.scaling_rounds, settings.blocks)
+            for name, s in series.items():
+                row[f"{name}_median_ms"] = s.median_ms
+                row[f"{name}_p99_ms"] = s.p99_ms
+            out[f"{factor}x"] = row
+            # Drop this size before building the next, so that a bigger heap does not slow the next one.
+            del kb, engine, floor, entries, series, work
+            if clips_kb.AVAILABLE:
+                del clips_engine, prepared
+            gc.collect()
+    first = out[f"{SCALES[0]}x"]
+    for factor in SCALES[1:]:
+        row = out[f"{factor}x"]
+        for name in ("pakar", "clips", "python"):
+            if f"{name}_median_ms" in row:
+                row[f"{name}_growth"] = row[f"{name}_median_ms"] / first[f"{name}_median_ms"]
+    return out
+
+
+class _NullStream(io.TextIOBase):
+    """A stream that drops what is written (the handler still formats every record)."""
+
+    def write(self, text):
+        return len(text)
+
+
+class _CountingHandler(logging.StreamHandler):
+    def __init__(self):
+        super().__init__(_NullStream())
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+        super().emit(record)
+
+
+@contextmanager
+def logging_trap():
+    """Root logger at INFO with a handler (what ``logging.basicConfig(level=INFO)`` in an app would do)."""
+    root = logging.getLogger()
+    level, handler = root.level, _CountingHandler()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def logging_section(engine, work, settings: Settings, log) -> dict:
+    """The same Pakar diagnosis workload with and without an application logging at INFO."""
+    log(f"logging trap: {len(work)} consultations x {settings.logging_rounds} rounds, twice")
+    for item in work:  # warm-up
+        engine.consult(item)
+    normal, trapped, records = [], [], 0
+    per_block = max(1, -(-settings.logging_rounds // settings.blocks))
+    for _ in range(settings.blocks):
+        normal.extend(measure("normal", engine.consult, work, per_block, warmup=0).samples)
+        with logging_trap() as handler:
+            trapped.extend(measure("trapped", engine.consult, work, per_block, warmup=0).samples)
+        records += handler.count
+    a, b = Series("normal", tuple(normal)), Series("trapped", tuple(trapped))
+    return {"normal_median_ms": a.median_ms, "trapped_median_ms": b.median_ms,
+            "ratio": b.median_ms / a.median_ms, "records": records}
+
+
+def targets(figures: dict) -> list[dict]:
+    """The three targets, judged on this run's figures (None when a figure is missing)."""
+    diag = figures["diagnosis"]
+    out = []
+    clips = diag.get("clips")
+    out.append({"id": "diagnosis_vs_clips", "text": f"diagnosis median <= {TARGET_DIAGNOSIS_VS_CLIPS} x CLIPS median",
+                "value": diag["pakar"]["median_ms"] / clips["median_ms"] if clips else None,
+                "limit": TARGET_DIAGNOSIS_VS_CLIPS, "unit": "x"})
+    out.append({"id": "screening_median", "text": f"screening median <= {TARGET_SCREENING_MS} ms",
+                "value": figures["screening"]["pakar"]["median_ms"], "limit": TARGET_SCREENING_MS, "unit": "ms"})
+    growth = figures["scaling"][f"{SCALES[-1]}x"].get("pakar_growth")
+    out.append({"id": "growth_100x", "text": f"growth 100x/1x <= {TARGET_GROWTH}", "value": growth,
+                "limit": TARGET_GROWTH, "unit": "x"})
+    for t in out:
+        t["pass"] = None if t["value"] is None else t["value"] <= t["limit"]
+    return out
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def run(settings: Settings, log=lambda message: None) -> dict:
+    """Run every section; returns {'meta', 'figures', 'checks', 'targets'}."""
+    started = time.time()
+    base = kb_pkg.load()
+    diagnosis = diagnosis_section(base, settings, log)
+    screening = screening_section(base, settings, log)
+    logging_figures = logging_section(diagnosis.pop("engine"), diagnosis.pop("workload"), settings, log)
+    scaling = scaling_section(base, settings, log)
+    figures = {"diagnosis": diagnosis["figures"], "screening": screening["figures"], "scaling": scaling,
+               "logging": logging_figures,
+               "build_ms": {"pakar": diagnosis["build_ms"], "clips": diagnosis["clips_build_ms"]}}
+    meta = {"kb": base.id, "kb_label": base.label, "kb_version": base.short_version,
+            "mode": "quick" if settings == QUICK else "full", "settings": settings.__dict__,
+            "python": platform.python_version(), "implementation": sys.implementation.name,
+            "experta": _version("experta"), "clipspy": clips_kb.version(), "cpus": os.cpu_count(),
+            "machine": platform.machine(), "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
+            "seconds": None,
+            "workloads": {"diagnosis": f"{workloads.DIAGNOSIS_COUNT} symptom sets x "
+                                       f"{workloads.SYMPTOMS_PER_CONSULTATION} symptoms, seed "
+                                       f"{workloads.DIAGNOSIS_SEED}",
+                          "screening": f"{screening['checks']['items']} answer combinations"}}
+    result = {"meta": meta, "figures": figures,
+              "checks": {"diagnosis": diagnosis["checks"], "screening": screening["checks"]},
+              "targets": targets(figures)}
+    meta["seconds"] = round(time.time() - started, 1)
+    return result

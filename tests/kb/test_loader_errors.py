@@ -1,0 +1,571 @@
+"""Every loader error, one row each: the exact ``file:line`` and key of the problem, and the essential words
+of its message and hint. Each broken file is written out in full below, so its line numbers can be read
+off this file. The working directory is the temporary directory, so files show as ``kb/<name>.yaml``."""
+from __future__ import annotations
+
+import traceback
+
+import pytest
+
+import kb as kbase
+from kb import KBError, Problem
+
+# --- small files used by several rows --------------------------------------------------------------------
+
+ONE_RULE = """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    cf: 0.8
+    source: src
+"""
+
+ONE_FINDING = """\
+findings:
+  - code: F1
+    name: {id: Flu, en: Flu}
+    source: src
+"""
+
+KB_AGAIN = """\
+kb:
+  id: mini
+  title: {id: Mini, en: Mini}
+  version: "0.1"
+  review_date: "2030-01-01"
+  disclaimer: {id: Hanya uji, en: Only a test}
+  no_conclusion: {id: Tidak ada, en: Nothing}
+  sources:
+    - id: src
+      citation: A test source
+"""
+
+
+def symptom_gc01(cf="0.8", source="src", code="GC01"):
+    """A symptoms file with only GC01; its `cf` stands on line 6, `source` on line 7, `code` on line 2."""
+    return (
+        "symptoms:\n"
+        f"  - code: {code}\n"
+        "    name: {id: Pilek, en: Runny nose}\n"
+        '    question: {id: "Pilek?", en: "Runny nose?"}\n'
+        "    category: respiratory\n"
+        f"    cf: {cf}\n"
+        f"    source: {source}\n"
+    )
+
+
+def one_decision(when_lines, then="S2", salience=5):
+    """A decisions file with one decision D3: `when` from line 3, then, salience, note and source after."""
+    return (
+        "decisions:\n"
+        "  - id: D3\n"
+        + when_lines
+        + f"    then: {then}\n"
+        f"    salience: {salience}\n"
+        "    note: {id: Catatan, en: Note}\n"
+        "    source: src\n"
+    )
+
+
+# --- the table ----------------------------------------------------------------------------------------------
+# id, files written over the base KB, factory options, expected problems in order:
+#   (file:line, key or None when the reader gives no key path, words that must appear in str(problem))
+
+ROWS = [
+    ("yaml-syntax", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    cf: 0.8
+    source: src
+  - id: R02
+    if: GC02
+    then: PC01: oops
+    cf: 1.0
+    source: src
+"""}, {}, [("kb/rules.yaml:9", "", ["YAML syntax error", "mapping values are not allowed",
+                                     "check indentation"])]),
+
+    ("yaml-syntax-tab", {"rules.yaml": "rules:\n  - id: R01\n\tif: GC01\n"}, {},
+     [("kb/rules.yaml:3", "", ["YAML syntax error"])]),
+
+    ("repeated-key", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    cf: 0.8
+    cf: 0.6
+    source: src
+"""}, {}, [("kb/rules.yaml:6", "cf", ["key 'cf' is repeated", "first on line 5", "keep one of them"])]),
+
+    ("missing-key", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    cf: 0.8
+    source: src
+  - id: R02
+    if: GC02
+    then: PC01
+    cf: 1.0
+"""}, {}, [("kb/rules.yaml:7", "rules[1]", ["missing key 'source'", "add `source:`"])]),
+
+    ("unknown-key-did-you-mean", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    thne: PC01
+    cf: 0.8
+    source: src
+"""}, {}, [("kb/rules.yaml:2", "rules[0]", ["missing key 'then'"]),
+           ("kb/rules.yaml:4", "rules[0].thne", ["unknown key 'thne'", "did you mean 'then'?"])]),
+
+    ("unknown-section", {"extra.yaml": """\
+# notes
+fidnings: []
+"""}, {}, [("kb/extra.yaml:2", "fidnings", ["unknown section 'fidnings'", "did you mean 'findings'?"])]),
+
+    ("wrong-type-cf-text", {"symptoms.yaml": symptom_gc01(cf="high"), "rules.yaml": ONE_RULE}, {},
+     [("kb/symptoms.yaml:6", "symptoms[0].cf", ["expected a number", "found the text 'high'"])]),
+
+    ("wrong-type-section-not-list", {"rules.yaml": """\
+rules:
+  id: R01
+  if: GC01
+"""}, {}, [("kb/rules.yaml:1", "rules", ["expected a list", "found a mapping"])]),
+
+    ("wrong-type-salience", {"z_decisions.yaml": one_decision("    when: {all: {Q1: ya, Q2: ya}}\n",
+                                                              salience='"high"')},
+     {"screening": True},
+     [("kb/z_decisions.yaml:5", "decisions[0].salience", ["expected a whole number", "found the text 'high'"])]),
+
+    ("cf-above-1", {"rules.yaml": ONE_RULE.replace("cf: 0.8", "cf: 1.5")}, {},
+     [("kb/rules.yaml:5", "rules[0].cf", ["1.5 is outside the allowed range [-1, 1]"])]),
+
+    ("cf-below-minus-1", {"symptoms.yaml": symptom_gc01(cf="-1.2"), "rules.yaml": ONE_RULE}, {},
+     [("kb/symptoms.yaml:6", "symptoms[0].cf", ["-1.2 is outside the allowed range [-1, 1]"])]),
+
+    ("invalid-code", {"rules.yaml": ONE_RULE.replace("id: R01", "id: 1R")}, {},
+     [("kb/rules.yaml:2", "rules[0].id", ["'1R' is not a valid code", "starts with a letter"])]),
+
+    ("unknown-premise", {"rules.yaml": ONE_RULE.replace("if: GC01", "if: GC1")}, {},
+     [("kb/rules.yaml:3", "rules[0].if", ["unknown symptom or finding 'GC1'", "did you mean 'GC01'?"])]),
+
+    ("unknown-conclusion", {"rules.yaml": ONE_RULE.replace("then: PC01", "then: PC1")}, {},
+     [("kb/rules.yaml:4", "rules[0].then", ["unknown hypothesis or finding 'PC1'", "did you mean 'PC01'?"])]),
+
+    ("hypothesis-as-premise", {"rules.yaml": ONE_RULE.replace("if: GC01", "if: PC02")}, {},
+     [("kb/rules.yaml:3", "rules[0].if", ["unknown symptom or finding 'PC02'",
+                                          "a hypothesis cannot be a premise"])]),
+
+    ("unknown-source", {"rules.yaml": ONE_RULE.replace("source: src", "source: scr Tabel 4")}, {},
+     [("kb/rules.yaml:6", "rules[0].source", ["source 'scr' is not declared under kb.sources",
+                                              "did you mean 'src'?"])]),
+
+    ("duplicate-code-same-file", {"symptoms.yaml": symptom_gc01() + symptom_gc01().replace("symptoms:\n", ""),
+                                  "rules.yaml": ONE_RULE}, {},
+     [("kb/symptoms.yaml:8", "symptoms[1].code", ["duplicate code 'GC01'", "first at kb/symptoms.yaml:2"])]),
+
+    ("duplicate-code-other-file", {"symptoms2.yaml": symptom_gc01(code="GC02")}, {},
+     [("kb/symptoms2.yaml:2", "symptoms[0].code", ["duplicate code 'GC02'", "first at kb/symptoms.yaml:8"])]),
+
+    ("duplicate-code-symptom-and-hypothesis", {"rules.yaml": ONE_RULE, "hypotheses.yaml": """\
+hypotheses:
+  - code: PC01
+    name: {id: Suspek, en: Suspect}
+    info: {id: Info, en: Info}
+    advice: {id: Saran, en: Advice}
+    source: src
+  - code: GC03
+    name: {id: Lain, en: Other}
+    info: {id: Info, en: Info}
+    advice: {id: Saran, en: Advice}
+    source: src
+"""}, {}, [("kb/hypotheses.yaml:7", "hypotheses[1].code", ["duplicate code 'GC03'",
+                                                           "first at kb/symptoms.yaml:14"])]),
+
+    ("duplicate-rule-id", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    cf: 0.8
+    source: src
+  - id: R01
+    if: GC02
+    then: PC01
+    cf: 1.0
+    source: src
+"""}, {}, [("kb/rules.yaml:7", "rules[1].id", ["duplicate rule id 'R01'", "first at kb/rules.yaml:2"])]),
+
+    ("counted-twice", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    cf: 0.8
+    source: src
+  - id: R02
+    if: GC01
+    then: PC01
+    cf: 0.5
+    source: src
+"""}, {}, [("kb/rules.yaml:8", "rules[1].if", ["same evidence as R01", "(GC01)", "'PC01'", "counted twice",
+                                                "merge it into R01"])]),
+
+    ("counted-twice-through-finding", {"findings.yaml": ONE_FINDING, "rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    cf: 0.8
+    source: src
+  - id: R10
+    if: GC01
+    then: F1
+    cf: 0.5
+    source: src
+  - id: R11
+    if: F1
+    then: PC01
+    cf: 0.5
+    source: src
+"""}, {}, [("kb/rules.yaml:13", "rules[2].if", ["same evidence as R01", "(GC01)", "counted twice"])]),
+
+    ("premise-repeats-code", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: {all: [GC01, GC02, GC01]}
+    then: PC01
+    cf: 0.8
+    source: src
+"""}, {}, [("kb/rules.yaml:3", "rules[0].if", ["names GC01 more than once", "count twice", "name each code once"])]),
+
+    ("finding-never-concluded", {"findings.yaml": ONE_FINDING}, {},
+     [("kb/findings.yaml:2", "findings[0].code", ["finding 'F1' is never concluded by any rule", "then: F1"])]),
+
+    ("findings-cycle", {"findings.yaml": """\
+findings:
+  - code: F1
+    name: {id: Satu, en: One}
+    source: src
+  - code: F2
+    name: {id: Dua, en: Two}
+    source: src
+""", "rules.yaml": """\
+rules:
+  - id: R10
+    if: F2
+    then: F1
+    cf: 0.5
+    source: src
+  - id: R11
+    if: {all: [F1, GC01]}
+    then: F2
+    cf: 0.5
+    source: src
+"""}, {}, [("kb/findings.yaml:2", "findings[0].code", ["in a circle", "F1 -> F2 -> F1", "layers"])]),
+
+    ("rule-concludes-itself", {"findings.yaml": ONE_FINDING, "rules.yaml": """\
+rules:
+  - id: R10
+    if: {any: [GC01, F1]}
+    then: F1
+    cf: 0.5
+    source: src
+"""}, {}, [("kb/findings.yaml:2", "findings[0].code", ["in a circle", "F1 -> F1"]),
+           ("kb/rules.yaml:4", "rules[0].then", ["rule concludes 'F1' from itself"])]),
+
+    ("decision-unknown-question", {"z_decisions.yaml": one_decision("""\
+    when:
+      all:
+        Q01: ya
+""")}, {"screening": True},
+     [("kb/z_decisions.yaml:5", "decisions[0].when.all.Q01", ["unknown question 'Q01'", "did you mean 'Q1'?"])]),
+
+    ("decision-impossible-answer", {"z_decisions.yaml": one_decision("""\
+    when:
+      all:
+        Q1: [ya, mungkin]
+""")}, {"screening": True},
+     [("kb/z_decisions.yaml:5", "decisions[0].when.all.Q1", ["question Q1 has no answer 'mungkin'",
+                                                             "its answers are: ya, tidak"])]),
+
+    ("decision-unknown-solution", {"z_decisions.yaml": one_decision("    when: {all: {Q1: ya}}\n", then="S9",
+                                                                    salience=5)},
+     {"screening": True},
+     [("kb/z_decisions.yaml:4", "decisions[0].then", ["unknown solution 'S9'"])]),
+
+    ("salience-conflict", {"z_decisions.yaml": one_decision("    when: {all: {Q1: ya}}\n", then="S2",
+                                                            salience=20)},
+     {"screening": True},
+     [("kb/z_decisions.yaml:5", "decisions[0].salience", ["salience conflict", "D3 and D1", "salience 20",
+                                                          "different solutions", "higher salience"])]),
+
+    ("screening-case-missing-answer", {"cases.yaml": """\
+cases:
+  - id: C1
+    mode: screening
+    answers: {Q1: ya}
+    expect: S1
+    source: src
+"""}, {"screening": True}, [("kb/cases.yaml:4", "cases[0].answers", ["no answer for question Q2"])]),
+
+    ("case-level-not-on-scale", {"cases.yaml": """\
+cases:
+  - id: C2
+    mode: diagnosis
+    symptoms: {GC01: 0.3}
+    expect: PC01
+    source: src
+"""}, {}, [("kb/cases.yaml:4", "cases[0].symptoms.GC01", ["0.3 is not a level of the scale",
+                                                          "use one of: 0, 0.4, 0.8, 1.0"])]),
+
+    ("case-levels-not-on-scale", {"cases.yaml": """\
+cases:
+  - id: C3
+    mode: diagnosis
+    symptoms: [GC01]
+    levels: [0.4, 0.5]
+    expect: PC01
+    source: src
+"""}, {}, [("kb/cases.yaml:5", "cases[0].levels", ["0.5 is not a level of the scale"])]),
+
+    ("scale-does-not-rise", {"scale.yaml": """\
+scale:
+  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
+  - {code: besar, cf: 0.8, label: {id: Besar, en: Likely}, source: src}
+  - {code: mungkin, cf: 0.4, label: {id: Mungkin, en: Maybe}, source: src}
+  - {code: pasti, cf: 1.0, label: {id: Pasti, en: Certain}, source: src}
+"""}, {}, [("kb/scale.yaml:4", "scale[2].cf", ["scale levels must rise: 0.4 follows 0.8", "from 0 up to 1"])]),
+
+    ("scale-repeats-level", {"scale.yaml": """\
+scale:
+  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
+  - {code: mungkin, cf: 0.4, label: {id: Mungkin, en: Maybe}, source: src}
+  - {code: besar, cf: 0.40, label: {id: Besar, en: Likely}, source: src}
+"""}, {}, [("kb/scale.yaml:4", "scale[2].cf", ["scale levels must rise"])]),
+
+    ("scale-starts-above-0", {"scale.yaml": """\
+scale:
+  - {code: mungkin, cf: 0.4, label: {id: Mungkin, en: Maybe}, source: src}
+  - {code: pasti, cf: 1.0, label: {id: Pasti, en: Certain}, source: src}
+"""}, {}, [("kb/scale.yaml:2", "scale[0].cf", ["first level of the scale must be 0"])]),
+
+    ("not-utf8", {"notes.yaml": b"# caf\xe9 au lait\nfindings: []\n"}, {},
+     [("kb/notes.yaml:1", "", ["not UTF-8 text", "save the file as UTF-8"])]),
+
+    ("kb-section-twice", {"meta.yaml": KB_AGAIN}, {},
+     [("kb/meta.yaml:1", "kb", ["section 'kb' is declared twice", "first in kb/kb.yaml", "keep a single one"])]),
+
+    ("no-kb-section", {"kb.yaml": None}, {}, [("(kb):1", "kb", ["no file declares the `kb` section"])]),
+
+    ("nan-cf", {"rules.yaml": ONE_RULE.replace("cf: 0.8", "cf: .nan")}, {},
+     [("kb/rules.yaml:5", None, ["'.nan' is not a finite number", "decimal number"])]),
+
+    ("inf-cf", {"symptoms.yaml": symptom_gc01(cf="-.inf"), "rules.yaml": ONE_RULE}, {},
+     [("kb/symptoms.yaml:6", None, ["'-.inf' is not a finite number"])]),
+]
+
+
+def _load_problems(path) -> list[Problem]:
+    with pytest.raises(KBError) as info:
+        kbase.load(path)
+    return info.value.problems
+
+
+def _check(problems, expected):
+    got = [(f"{p.path}:{p.line}", p.key) for p in problems]
+    want = [(where, key) for where, key, _ in expected]
+    assert [w for w, _ in got] == [w for w, _ in want], "\n".join(map(str, problems))
+    for problem, (where, key, words) in zip(problems, expected):
+        if key is not None:
+            assert problem.key == key, str(problem)
+        text = str(problem)
+        for word in words:
+            assert word in text, f"{word!r} not in {text!r}"
+        assert problem.severity == "error"
+
+
+@pytest.fixture(params=ROWS, ids=[row[0] for row in ROWS])
+def broken(request, kb_dir):
+    _, files, options, expected = request.param
+    yield kb_dir(files, **options), expected
+
+
+def test_problem_is_reported_at_its_line(broken):
+    path, expected = broken
+    _check(_load_problems(path), expected)
+
+
+def test_base_kb_of_the_fixture_loads(kb_dir):
+    """The table above breaks one thing at a time in a KB that is otherwise valid."""
+    loaded = kbase.load(kb_dir(screening=True, cases=True))
+    assert [s.code for s in loaded.symptoms] == ["GC01", "GC02", "GC03"]
+    assert [r.id for r in loaded.rules] == ["R01", "R02", "R03"]
+    assert [d.id for d in loaded.decisions] == ["D1", "D2"]
+    assert [c.id for c in loaded.cases] == ["C1", "C2"]
+
+
+def test_problem_renders_as_file_line_col_key_message_hint(kb_dir):
+    path = kb_dir({"rules.yaml": ONE_RULE.replace("if: GC01", "if: GC1")})
+    (problem,) = _load_problems(path)
+    assert str(problem) == ("kb/rules.yaml:3:5: rules[0].if: unknown symptom or finding 'GC1' "
+                            "(did you mean 'GC01'? declare it under symptoms or findings)")
+    assert (problem.line, problem.col) == (3, 5)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda root: root / "missing", "not a KB directory"),
+    (lambda root: (root / "empty").mkdir() or root / "empty", "no *.yaml files here"),
+    (lambda root: (root / "other").mkdir() or (root / "other" / "notes.txt").write_text("x") and root / "other",
+     "no *.yaml files here"),
+    (lambda root: (root / "file.yaml").write_text("kb: {}\n") and root / "file.yaml", "not a KB directory"),
+], ids=["missing-directory", "empty-directory", "no-yaml-files", "a-file-not-a-directory"])
+def test_directory_problems(kb_dir, tmp_path, make, message):
+    path = make(tmp_path)
+    problems = _load_problems(path)
+    assert [(p.path, p.line, p.message) for p in problems] == [(path.name, 1, message)]
+
+
+def test_several_problems_in_several_files_are_all_reported_sorted(kb_dir):
+    path = kb_dir({
+        "rules.yaml": """\
+rules:
+  - id: R01
+    if: GC1
+    then: PC01
+    cf: 0.8
+    source: src
+  - id: R02
+    if: GC02
+    then: PC01
+    cf: 1.5
+    source: src
+""",
+        "symptoms.yaml": """\
+symptoms:
+  - code: GC01
+    name: {id: Pilek, en: Runny nose}
+    question: {id: "Pilek?", en: "Runny nose?"}
+    category: respiratory
+    cf: 0.8
+    source: scr
+  - code: GC02
+    name: {id: Demam, en: Fever}
+    question: {id: "Demam?", en: "Fever?"}
+    category: general
+    cf: 1.0
+    source: src
+    sourse: src
+""",
+        "scale.yaml": """\
+scale:
+  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
+  - {code: pasti, cf: 1.0, label: {id: Pasti, en: Certain}, source: src}
+  - {code: besar, cf: 0.8, label: {id: Besar, en: Likely}, source: src}
+""",
+        "a_broken.yaml": "findings: [\n",
+    })
+    with pytest.raises(KBError) as info:
+        kbase.load(path)
+    problems = info.value.problems
+    assert [(p.path, p.line, p.key) for p in problems] == [
+        ("kb/a_broken.yaml", 2, ""),
+        ("kb/rules.yaml", 3, "rules[0].if"),
+        ("kb/rules.yaml", 10, "rules[1].cf"),
+        ("kb/scale.yaml", 4, "scale[2].cf"),
+        ("kb/symptoms.yaml", 7, "symptoms[0].source"),
+        ("kb/symptoms.yaml", 14, "symptoms[1].sourse"),
+    ]
+    assert problems == sorted(problems)
+    text = str(info.value)
+    assert text.splitlines()[0] == "6 problems in the knowledge base:"
+    assert text.splitlines()[1:] == [str(p) for p in problems]
+
+
+def test_bundled_kb_has_no_problems():
+    loaded = kbase.load()
+    assert loaded.id == "covid19"
+    assert kbase.load(kbase.bundled_path()).version == loaded.version
+
+
+# --- robustness: whatever is in the files, the loader answers with KBError ---------------------------------
+
+ODD = [
+    ("file-is-a-list", {"extra.yaml": "- a\n- b\n"}, {}),
+    ("file-is-a-scalar", {"extra.yaml": "hello\n"}, {}),
+    ("rule-is-a-number", {"rules.yaml": "rules: [5]\n"}, {}),
+    ("premise-all-not-a-list", {"rules.yaml": ONE_RULE.replace("if: GC01", "if: {all: GC01}")}, {}),
+    ("premise-empty-mapping", {"rules.yaml": ONE_RULE.replace("if: GC01", "if: {}")}, {}),
+    ("premise-nested-list", {"rules.yaml": ONE_RULE.replace("if: GC01", "if: {all: [[GC01], GC02]}")}, {}),
+    ("key-is-a-list", {"extra.yaml": "[a, b]: 1\n"}, {}),
+    ("key-is-null", {"extra.yaml": "~: 1\n"}, {}),
+    ("sources-not-a-list", {"kb.yaml": KB_AGAIN.replace("  sources:\n    - id: src\n      citation: A test source\n",
+                                                        "  sources: 5\n")}, {}),
+    ("source-without-id", {"kb.yaml": KB_AGAIN.replace("    - id: src\n      citation", "    - citation")}, {}),
+    ("scale-cf-text-after-0", {"scale.yaml": """\
+scale:
+  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
+  - {code: pasti, cf: high, label: {id: Pasti, en: Certain}, source: src}
+"""}, {}),
+    ("question-answers-a-number", {"screening.yaml": """\
+answers:
+  - {code: ya, label: {id: Ya, en: "Yes"}}
+questions:
+  - code: Q1
+    text: {id: Demam, en: Fever}
+    answers: 5
+    source: src
+"""}, {}),
+    ("case-symptoms-nested-list", {"cases.yaml": """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [[GC01]]
+    expect: PC01
+    source: src
+"""}, {}),
+    ("case-expect-a-list", {"cases.yaml": """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [GC01]
+    expect: [PC01]
+    source: src
+"""}, {}),
+    ("case-levels-a-number", {"cases.yaml": """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [GC01]
+    levels: 5
+    expect: PC01
+    source: src
+"""}, {}),
+    ("python-tag", {"extra.yaml": "x: !!python/object/apply:os.getcwd []\n"}, {}),
+    ("binary-value", {"rules.yaml": ONE_RULE.replace("source: src", "source: !!binary aGVsbG8=")}, {}),
+]
+
+
+@pytest.mark.parametrize("files, options", [(row[1], row[2]) for row in ROWS] + [(row[1], row[2]) for row in ODD],
+                         ids=[row[0] for row in ROWS] + ["odd-" + row[0] for row in ODD])
+def test_load_raises_only_kberror(kb_dir, files, options):
+    path = kb_dir(files, **options)
+    try:
+        kbase.load(path)
+    except KBError as exc:
+        assert exc.problems, "a KBError lists at least one problem"
+        for problem in exc.problems:
+            assert isinstance(problem, Problem)
+            assert isinstance(problem.path, str) and problem.path
+            assert isinstance(problem.line, int) and problem.line >= 1
+            assert "could not build the KB" not in problem.message, str(problem)
+    except Exception as exc:  # the point of the test: report the leak, with where it came from
+        pytest.fail(f"load leaked {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    else:
+        pytest.fail("this KB is broken and must not load")
