@@ -90,8 +90,11 @@ def conditions_overlap(a, b) -> bool:
 class CrossChecker:
     """Collects every cross-reference problem of a merged KB."""
 
-    def __init__(self, sections: dict[str, list[Entry]]):
+    def __init__(self, sections: dict[str, list[Entry]], root: str = "", complete: bool = True):
         self.sections = sections
+        self.root = root
+        # When a file could not be read, its sections are missing: do not report them as absent too.
+        self.complete = complete
         self.problems: list[Problem] = []
 
     def codes(self, section, key="code") -> dict:
@@ -111,8 +114,10 @@ class CrossChecker:
         self.problems.append(problem)
 
     def check_sections(self):
+        if not self.complete:
+            return
         if not self.sections.get("kb"):
-            self.add(Problem("(kb)", 1, 1, "kb", "no file declares the `kb` section",
+            self.add(Problem(self.root, 1, 1, "kb", "no file declares the `kb` section",
                              "add a kb.yaml with `kb:` (id, title, version, review_date, sources, ...)"))
         if self.sections.get("rules") and not self.sections.get("scale"):
             self.add(self.sections["rules"][0].problem((), "CF rules need a certainty `scale`",

@@ -35,7 +35,8 @@ def display_path(path: Path) -> str:
 
 
 def read_documents(root: Path):
-    """Parse and schema-check every ``*.yaml`` file; return ``(documents, problems)``."""
+    """Parse and schema-check every ``*.yaml`` file; return ``(documents, problems)``. A file that could not
+    be parsed into a mapping of sections is left out of ``documents``."""
     problems: list[Problem] = []
     shown = display_path(root)
     if not root.is_dir():
@@ -105,9 +106,10 @@ def load(path=None) -> KnowledgeBase:
     """
     root = Path(path) if path is not None else BUNDLED
     documents, problems = read_documents(root)
+    unreadable = len(documents) < sum(1 for p in root.glob("*.yaml") if p.is_file())
     sections, merge_problems = merge(documents)
     problems += merge_problems
-    problems += crosscheck.CrossChecker(sections).run()
+    problems += crosscheck.CrossChecker(sections, display_path(root), complete=not unreadable).run()
     if problems:
         raise KBError(problems)
     try:
