@@ -152,7 +152,8 @@ class CrossChecker:
         kb = self.sections.get("kb", [])
         if kb:
             seen = {}
-            for i, src in enumerate(kb[0].get("sources") or []):
+            sources = kb[0].get("sources")
+            for i, src in enumerate(sources if isinstance(sources, list) else []):
                 sid = src.get("id") if isinstance(src, dict) else None
                 if sid in seen:
                     self.add(kb[0].problem(("sources", i, "id"), f"duplicate source id '{sid}'",
@@ -162,7 +163,8 @@ class CrossChecker:
     def source_ids(self) -> list:
         kb = self.sections.get("kb", [])
         sources = kb[0].get("sources") if kb else None
-        return [s.get("id") for s in sources or [] if isinstance(s, dict)]
+        return [s.get("id") for s in (sources if isinstance(sources, list) else [])
+                if isinstance(s, dict) and isinstance(s.get("id"), str)]
 
     def check_sources(self):
         ids = self.source_ids()

@@ -83,8 +83,11 @@ def merge(documents):
 
 
 def _canonical(value):
+    """Content without formatting: ``1``, ``1.0`` and ``1.00`` are the same number."""
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral_value() else format(value.normalize(), "f")
+        if value == value.to_integral_value():
+            return int(value)
+        return {"decimal": format(value.normalize(), "f")}
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -109,7 +112,16 @@ def load(path=None) -> KnowledgeBase:
     unreadable = len(documents) < sum(1 for p in root.glob("*.yaml") if p.is_file())
     sections, merge_problems = merge(documents)
     problems += merge_problems
-    problems += crosscheck.CrossChecker(sections, display_path(root), complete=not unreadable).run()
+    checker = crosscheck.CrossChecker(sections, display_path(root), complete=not unreadable)
+    try:
+        problems += checker.run()
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+        # Cross-checks assume well-formed entries. When the schema already rejected some, their problems
+        # are the ones to fix first; the cross-checks run again on the next load.
+        if not problems:
+            raise KBError([Problem(display_path(root), 1, 1, "", f"could not cross-check the KB: {exc!r}",
+                                   "please report this with the KB files")]) from exc
+        problems += checker.problems
     if problems:
         raise KBError(problems)
     try:
