@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from kb.errors import Problem
-from kb.schema import did_you_mean
+from kb.schema import did_you_mean, locate
 
 
 @dataclass
@@ -24,15 +24,7 @@ class Entry:
 
     def where(self, *keys):
         """(line, col) of a key inside this entry, or of the entry."""
-        node, pos = self.data, getattr(self.data, "mark", (1, 1))
-        for k in keys:
-            if hasattr(node, "where"):
-                pos = node.where(k)
-            try:
-                node = node[k]
-            except (KeyError, IndexError, TypeError):
-                break
-        return pos
+        return locate(self.data, keys)
 
     def problem(self, keys, message, hint="", severity="error") -> Problem:
         keys = keys if isinstance(keys, tuple) else (keys,)

@@ -89,7 +89,7 @@ class TrackedConflictSetNode(_Tracked, ConflictSetNode):
         return super()._activate(token)
 
 
-class TrackedOrdinaryMatchNode(_Tracked, OrdinaryMatchNode):
+class _TrackedTwoInput(_Tracked):
     def _activate_left(self, token):
         self._mark()
         return super()._activate_left(token)
@@ -99,14 +99,12 @@ class TrackedOrdinaryMatchNode(_Tracked, OrdinaryMatchNode):
         return super()._activate_right(token)
 
 
-class TrackedNotNode(_Tracked, NotNode):
-    def _activate_left(self, token):
-        self._mark()
-        return super()._activate_left(token)
+class TrackedOrdinaryMatchNode(_TrackedTwoInput, OrdinaryMatchNode):
+    """Experta's join node, remembering when it holds tokens."""
 
-    def _activate_right(self, token):
-        self._mark()
-        return super()._activate_right(token)
+
+class TrackedNotNode(_TrackedTwoInput, NotNode):
+    """Experta's negation node, remembering when it holds tokens."""
 
 
 _TRACKED = {ConflictSetNode: TrackedConflictSetNode, OrdinaryMatchNode: TrackedOrdinaryMatchNode,
