@@ -140,7 +140,7 @@ class DiagnosisEngine(_Engine):
         premise = premise_value(rule.premise, state.known)
         if premise <= rule.threshold:
             self.trace.firings.append(Firing(rule, salience, ids, seen, premise_cf=premise,
-                                             note=f"premise CF not above threshold {rule.threshold}"))
+                                             note=f"premise CF not above threshold {fmt(rule.threshold)}"))
             return
         cf = rule.cf * premise
         acc = state.acc.get(rule.conclusion)
