@@ -59,6 +59,10 @@ def _top(rows) -> str | None:
     return rows[0][0] if rows else None
 
 
+def _same(value):
+    return value
+
+
 def _agreement(pakar_tops, other_tops, label, mismatches, limit=5) -> int:
     """How many answers agree; the first few disagreements are kept for the report."""
     same = 0
@@ -70,28 +74,50 @@ def _agreement(pakar_tops, other_tops, label, mismatches, limit=5) -> int:
     return same
 
 
-def diagnosis_section(kb, settings: Settings, log) -> dict:
-    """Pakar vs CLIPS vs plain Python on the bundled KB's diagnosis workload."""
-    work = workloads.diagnosis(kb)
-    build_ms, engine = once_ms(lambda: build_engine(kb, "diagnosis"))
-    floor = plain.PlainDiagnosis(kb)
-    entries = [("pakar", engine.consult, work), ("python", floor.consult, work)]
-    pakar_tops = [_top_pakar(engine.consult(s)) for s in work]
-    mismatches: list = []
-    checks = {"items": len(work), "python_agree": _agreement(pakar_tops, [_top(floor.consult(s)) for s in work],
-                                                              "diagnosis python", mismatches)}
-    clips_build_ms = None
+def _diagnosis_impls(kb, info: dict, exact: bool = False):
+    """(name, consult, prepare, top) of Pakar, CLIPS (when installed) and plain Python for ``kb``.
+
+    Engines are built here, once, and their one-off build times go into ``info``. ``prepare`` turns a
+    consultation into the implementation's input (CLIPS values, floats), outside the timed calls.
+    """
+    info["build_ms"], engine = once_ms(lambda: build_engine(kb, "diagnosis"))
+    impls = [("pakar", engine.consult, _same, _top_pakar)]
     if clips_kb.AVAILABLE:
-        clips_build_ms, clips_engine = once_ms(lambda: clips_kb.ClipsDiagnosis(kb))
-        prepared = [clips_kb.ClipsDiagnosis.prepare(s) for s in work]
-        checks["clips_agree"] = _agreement(pakar_tops, [_top(clips_engine.consult(a)) for a in prepared],
-                                           "diagnosis clips", mismatches)
-        entries.insert(1, ("clips", clips_engine.consult, prepared))
-    checks["mismatches"] = mismatches
+        info["clips_build_ms"], clips_engine = once_ms(lambda: clips_kb.ClipsDiagnosis(kb))
+        impls.append(("clips", clips_engine.consult, clips_engine.prepare, _top))
+    floor = plain.PlainDiagnosis(kb, exact=False)
+    impls.append(("python", floor.consult, floor.prepare, _top))
+    if exact:
+        exact_floor = plain.PlainDiagnosis(kb, exact=True)
+        impls.append(("python_exact", exact_floor.consult, exact_floor.prepare, _top))
+    return engine, impls
+
+
+def _entries(impls, work, label: str, info: dict, mismatches: list, suffix: str = "") -> list:
+    """Timing entries for one workload; checks every implementation's top hypothesis against Pakar's."""
+    entries, want = [], None
+    for name, consult, prepare, top in impls:
+        items = [prepare(symptoms) for symptoms in work]
+        tops = [top(consult(item)) for item in items]
+        if want is None:
+            want = tops
+        else:
+            info[f"{name}{suffix}_agree"] = _agreement(want, tops, f"{label} {name}", mismatches)
+        entries.append((name + suffix, consult, items))
+    return entries
+
+
+def diagnosis_section(kb, settings: Settings, log) -> dict:
+    """Pakar vs CLIPS vs plain Python (float and exact) on the bundled KB's diagnosis workload."""
+    work = workloads.diagnosis(kb)
+    checks: dict = {"items": len(work), "mismatches": []}
+    engine, impls = _diagnosis_impls(kb, checks, exact=True)
+    entries = _entries(impls, work, "diagnosis", checks, checks["mismatches"])
+    build = {"pakar": checks.pop("build_ms"), "clips": checks.pop("clips_build_ms", None)}
     log(f"diagnosis: {len(work)} consultations x {settings.diagnosis_rounds} rounds")
     series = measure_interleaved(entries, settings.diagnosis_rounds, settings.blocks)
     return {"figures": {name: _figures(s) for name, s in series.items()}, "checks": checks,
-            "build_ms": build_ms, "clips_build_ms": clips_build_ms, "engine": engine, "workload": work}
+            "build_ms": build, "engine": engine, "workload": work}
 
 
 def screening_section(kb, settings: Settings, log) -> dict:
@@ -119,52 +145,44 @@ def screening_section(kb, settings: Settings, log) -> dict:
 
 
 def scaling_section(base, settings: Settings, log) -> dict:
-    """Synthetic KBs 1x/10x/100x the bundled one: load and build once, then the diagnosis workload.
+    """Synthetic KBs 1x/10x/100x the bundled one: load and build once, then two diagnosis workloads.
 
-    1x is generated too (the bundled KB renamed), so that every size is written, loaded and built the
-    same way, each with an engine class of its own.
+    The target workload draws eight symptoms from the whole KB (so at 100x a consultation concludes
+    about ten hypotheses instead of two); the control moves each bundled-KB consultation into one
+    random copy (the same rules fire at every size). 1x is generated too (the bundled KB renamed), so
+    that every size is written, loaded and built the same way, each with an engine class of its own.
     """
     out = {}
+    base_work = workloads.diagnosis(base)
     with tempfile.TemporaryDirectory(prefix="pakar-bench-") as tmp:
         for factor in SCALES:
             path = synthetic.write(os.path.join(tmp, f"x{factor}"), factor, base)
             load_ms, kb = once_ms(lambda: kb_pkg.load(path))
-            build_ms, engine = once_ms(lambda: build_engine(kb, "diagnosis"))
             work = workloads.diagnosis(kb)
-            floor = plain.PlainDiagnosis(kb)
-            entries = [("pakar", engine.consult, work), ("python", floor.consult, work)]
-            pakar_tops = [_top_pakar(engine.consult(s)) for s in work]
-            mismatches: list = []
             row = {"symptoms": len(kb.symptoms), "rules": len(kb.rules), "hypotheses": len(kb.hypotheses),
-                   "load_ms": load_ms, "build_ms": build_ms,
-                   "python_agree": _agreement(pakar_tops, [_top(floor.consult(s)) for s in work],
-                                              f"{factor}x python", mismatches)}
-            if clips_kb.AVAILABLE:
-                row["clips_build_ms"], clips_engine = once_ms(lambda: clips_kb.ClipsDiagnosis(kb))
-                prepared = [clips_kb.ClipsDiagnosis.prepare(s) for s in work]
-                row["clips_agree"] = _agreement(pakar_tops, [_top(clips_engine.consult(a)) for a in prepared],
-                                                f"{factor}x clips", mismatches)
-                entries.insert(1, ("clips", clips_engine.consult, prepared))
-            row["items"] = len(work)
-            row["mismatches"] = mismatches
+                   "load_ms": load_ms, "items": len(work), "mismatches": []}
+            engine, impls = _diagnosis_impls(kb, row)
+            entries = _entries(impls, work, f"{factor}x", row, row["mismatches"])
+            if factor > 1:  # at 1x the control is the same workload
+                entries += _entries(impls, synthetic.one_block(base_work, factor), f"{factor}x one-block", row,
+                                    row["mismatches"], suffix="_block")
             log(f"scaling {factor}x: {len(kb.rules)} rules, {len(work)} consultations x {settings.scaling_rounds}"
-                " rounds")
+                f" rounds{', twice' if factor > 1 else ''}")
             series = measure_interleaved(entries, settings.scaling_rounds, settings.blocks)
             for name, s in series.items():
                 row[f"{name}_median_ms"] = s.median_ms
                 row[f"{name}_p99_ms"] = s.p99_ms
             out[f"{factor}x"] = row
             # Drop this size before building the next, so that a bigger heap does not slow the next one.
-            del kb, engine, floor, entries, series, work
-            if clips_kb.AVAILABLE:
-                del clips_engine, prepared
+            del kb, engine, impls, entries, series, work
             gc.collect()
     first = out[f"{SCALES[0]}x"]
     for factor in SCALES[1:]:
         row = out[f"{factor}x"]
         for name in ("pakar", "clips", "python"):
-            if f"{name}_median_ms" in row:
-                row[f"{name}_growth"] = row[f"{name}_median_ms"] / first[f"{name}_median_ms"]
+            for suffix in ("", "_block"):
+                if f"{name}{suffix}_median_ms" in row:
+                    row[f"{name}{suffix}_growth"] = row[f"{name}{suffix}_median_ms"] / first[f"{name}_median_ms"]
     return out
 
 
@@ -250,8 +268,7 @@ def run(settings: Settings, log=lambda message: None) -> dict:
     logging_figures = logging_section(diagnosis.pop("engine"), diagnosis.pop("workload"), settings, log)
     scaling = scaling_section(base, settings, log)
     figures = {"diagnosis": diagnosis["figures"], "screening": screening["figures"], "scaling": scaling,
-               "logging": logging_figures,
-               "build_ms": {"pakar": diagnosis["build_ms"], "clips": diagnosis["clips_build_ms"]}}
+               "logging": logging_figures, "build_ms": diagnosis["build_ms"]}
     meta = {"kb": base.id, "kb_label": base.label, "kb_version": base.short_version,
             "mode": "quick" if settings == QUICK else "full", "settings": settings.__dict__,
             "python": platform.python_version(), "implementation": sys.implementation.name,

@@ -12,6 +12,7 @@ there are rules, ``scale``.
 """
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -51,11 +52,10 @@ def sections(base: KnowledgeBase, factor: int) -> dict:
         raise ValueError("the generator copies symptoms, hypotheses and rules only; this KB has findings")
     symptoms, hypotheses, rules = [], [], []
     for block in range(1, factor + 1):
-        tag = f"_B{block:03d}"
         label = f"[blok {block}]"
 
-        def rename(code, tag=tag):
-            return code + tag
+        def rename(code, block=block):
+            return block_code(code, block)
         for s in base.symptoms:
             entry = {"code": rename(s.code), "name": _text(s.name, label), "question": _text(s.question, label),
                      "category": s.category, "cf": _number(s.cf), "source": s.source}
@@ -98,3 +98,22 @@ def write(directory, factor: int, base: KnowledgeBase | None = None) -> Path:
 def load(directory, factor: int, base: KnowledgeBase | None = None) -> KnowledgeBase:
     """Write the scaled KB into ``directory`` and load it through :func:`kb.load`."""
     return kb_pkg.load(write(directory, factor, base))
+
+
+def block_code(code: str, block: int) -> str:
+    """The name of ``code`` in copy number ``block`` (1-based) of a scaled KB."""
+    return f"{code}_B{block:03d}"
+
+
+def one_block(work: list[dict], factor: int, seed: int = 7) -> list[dict]:
+    """The bundled KB's consultations moved, each whole, into one seeded-random copy of a scaled KB.
+
+    The same rules fire with the same CFs as in the bundled KB, whatever the size: a control that
+    separates the cost of a bigger KB from the cost of a consultation that concludes more hypotheses.
+    """
+    rng = random.Random(seed)
+    out = []
+    for symptoms in work:
+        block = rng.randint(1, factor)
+        out.append({block_code(code, block): cf for code, cf in symptoms.items()})
+    return out

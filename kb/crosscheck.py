@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from kb.errors import Problem
 from kb.schema import did_you_mean, locate
@@ -79,6 +80,9 @@ def conditions_overlap(a, b) -> bool:
     return any(q not in conj or (conj[q] & allowed) for q, allowed in disj.items())
 
 
+MALFORMED = (TypeError, AttributeError, KeyError, ValueError, IndexError)
+
+
 class CrossChecker:
     """Collects every cross-reference problem of a merged KB."""
 
@@ -93,14 +97,22 @@ class CrossChecker:
         return {e.get(key): e for e in self.sections.get(section, []) if isinstance(e.get(key), str)}
 
     def run(self) -> list[Problem]:
-        self.check_sections()
-        self.check_unique()
-        self.check_sources()
-        self.check_scale()
-        self.check_rules()
-        self.check_screening()
-        self.check_cases()
+        for check in (self.check_sections, self.check_unique, self.check_sources, self.check_scale,
+                      self.check_rules, self.check_screening, self.check_cases):
+            self.guarded(check)
         return self.problems
+
+    def guarded(self, check, *args):
+        """Run one check (of the whole KB or of one entry). An entry the schema rejected may trip a check
+        that assumes its shape: the schema's problem already stands for it, and the other checks go on."""
+        try:
+            return check(*args)
+        except MALFORMED:
+            return None
+
+    def each(self, section, check, *args):
+        """Run ``check(entry, *args)`` on every entry of ``section``, each guarded on its own."""
+        return [self.guarded(check, entry, *args) for entry in self.sections.get(section, [])]
 
     def add(self, problem: Problem):
         self.problems.append(problem)
@@ -181,44 +193,48 @@ class CrossChecker:
                                        "put the level with cf: 0 first"))
         for prev, entry in zip(levels, levels[1:]):
             a, b = prev.get("cf"), entry.get("cf")
-            if isinstance(a, (int, float, type(b))) and a is not None and b is not None and not b > a:
+            numbers = all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in (a, b))
+            if numbers and not b > a:
                 self.add(entry.problem("cf", f"scale levels must rise: {b} follows {a}",
                                        "order the levels from 0 up to 1 without repeats"))
 
     def check_rules(self):
         symptoms, findings = self.codes("symptoms"), self.codes("findings")
         hypotheses = self.codes("hypotheses")
-        premise_ok = list(symptoms) + list(findings)
-        conclusion_ok = list(hypotheses) + list(findings)
         concluded_by = defaultdict(list)
-        for entry in self.sections.get("rules", []):
-            codes = premise_codes(entry.get("if"))
-            for code in codes:
-                if code not in symptoms and code not in findings:
-                    hint = did_you_mean(code, premise_ok)
-                    where = "a hypothesis cannot be a premise; conclude a finding instead" \
-                        if code in hypotheses else "declare it under symptoms or findings"
-                    self.add(entry.problem("if", f"unknown symptom or finding '{code}'", f"{hint}{where}"))
-            repeated = sorted({c for c in codes if codes.count(c) > 1})
-            if repeated:
-                self.add(entry.problem("if", f"the premise names {', '.join(repeated)} more than once, so the"
-                                             " same evidence would count twice", "name each code once"))
-            then = entry.get("then")
-            if isinstance(then, str):
-                if then not in hypotheses and then not in findings:
-                    self.add(entry.problem("then", f"unknown hypothesis or finding '{then}'",
-                                           f"{did_you_mean(then, conclusion_ok)}declare it under hypotheses or"
-                                           " findings"))
-                elif then in codes:
-                    self.add(entry.problem("then", f"rule concludes '{then}' from itself",
-                                           "a rule cannot use its own conclusion as a premise"))
-                concluded_by[then].append(entry)
+        self.each("rules", self._check_rule, symptoms, findings, hypotheses, concluded_by)
         for code, entry in findings.items():
             if code not in concluded_by:
                 self.add(entry.problem("code", f"finding '{code}' is never concluded by any rule",
                                        "add a rule with `then: " + code + "` or remove the finding"))
         self._check_cycles(concluded_by, findings)
         self._check_double_counting(concluded_by, findings)
+
+    def _check_rule(self, entry, symptoms, findings, hypotheses, concluded_by):
+        codes = premise_codes(entry.get("if"))
+        for code in codes:
+            if code in hypotheses:
+                self.add(entry.problem("if", f"'{code}' is a hypothesis, which cannot be a premise",
+                                       "conclude a finding instead and use that finding here"))
+            elif code not in symptoms and code not in findings:
+                self.add(entry.problem("if", f"unknown symptom or finding '{code}'",
+                                       f"{did_you_mean(code, list(symptoms) + list(findings))}declare it under"
+                                       " symptoms or findings"))
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            self.add(entry.problem("if", f"the premise names {', '.join(repeated)} more than once, so the"
+                                         " same evidence would count twice", "name each code once"))
+        then = entry.get("then")
+        if not isinstance(then, str):
+            return
+        if then not in hypotheses and then not in findings:
+            self.add(entry.problem("then", f"unknown hypothesis or finding '{then}'",
+                                   f"{did_you_mean(then, list(hypotheses) + list(findings))}declare it under"
+                                   " hypotheses or findings"))
+        elif then in codes:
+            self.add(entry.problem("then", f"rule concludes '{then}' from itself",
+                                   "a rule cannot use its own conclusion as a premise"))
+        concluded_by[then].append(entry)
 
     def _expand(self, code, concluded_by, findings, stack=()):
         """The symptoms beneath a code, following findings to the rules that conclude them."""
@@ -274,33 +290,8 @@ class CrossChecker:
         questions = self.codes("questions")
         solutions = self.codes("solutions")
         symptoms = self.codes("symptoms")
-        for entry in self.sections.get("questions", []):
-            for i, code in enumerate(entry.get("answers") or []):
-                if isinstance(code, str) and answers and code not in answers:
-                    self.add(entry.problem(("answers", i), f"unknown answer '{code}'",
-                                           f"{did_you_mean(code, answers)}declare it under answers"))
-            symptom = entry.get("symptom")
-            if isinstance(symptom, str) and symptom not in symptoms:
-                self.add(entry.problem("symptom", f"unknown symptom '{symptom}'",
-                                       f"{did_you_mean(symptom, symptoms)}use a code from symptoms"))
-        decisions = []
-        for entry in self.sections.get("decisions", []):
-            mode, conds = conditions(entry)
-            for q, allowed in conds.items():
-                if q not in questions:
-                    self.add(entry.problem(("when", mode, q), f"unknown question '{q}'",
-                                           f"{did_you_mean(q, questions)}use a code from questions"))
-                    continue
-                valid = questions[q].get("answers") or []
-                for a in sorted(allowed - set(valid)):
-                    self.add(entry.problem(("when", mode, q), f"question {q} has no answer '{a}'",
-                                           f"{did_you_mean(a, valid)}its answers are: {', '.join(valid)}"))
-            then = entry.get("then")
-            if isinstance(then, str) and then not in solutions:
-                self.add(entry.problem("then", f"unknown solution '{then}'",
-                                       f"{did_you_mean(then, solutions)}declare it under solutions"))
-            if mode:
-                decisions.append((entry, (mode, conds)))
+        self.each("questions", self._check_question, answers, symptoms)
+        decisions = [d for d in self.each("decisions", self._check_decision, questions, solutions) if d]
         for i, (a, cond_a) in enumerate(decisions):
             for b, cond_b in decisions[i + 1:]:
                 if (a.get("salience") == b.get("salience") and a.get("then") != b.get("then")
@@ -309,57 +300,99 @@ class CrossChecker:
                                        f" salience {b.get('salience')}, can match the same answers and give"
                                        f" different solutions", "give the one that should win a higher salience"))
 
+    def _check_question(self, entry, answers, symptoms):
+        given = entry.get("answers")
+        for i, code in enumerate(given if isinstance(given, list) else []):
+            if isinstance(code, str) and answers and code not in answers:
+                self.add(entry.problem(("answers", i), f"unknown answer '{code}'",
+                                       f"{did_you_mean(code, answers)}declare it under answers"))
+        symptom = entry.get("symptom")
+        if isinstance(symptom, str) and symptom not in symptoms:
+            self.add(entry.problem("symptom", f"unknown symptom '{symptom}'",
+                                   f"{did_you_mean(symptom, symptoms)}use a code from symptoms"))
+
+    def _check_decision(self, entry, questions, solutions):
+        """Check one decision; return (entry, (mode, conditions)) for the salience check, or None."""
+        mode, conds = conditions(entry)
+        for q, allowed in conds.items():
+            if q not in questions:
+                self.add(entry.problem(("when", mode, q), f"unknown question '{q}'",
+                                       f"{did_you_mean(q, questions)}use a code from questions"))
+                continue
+            valid = questions[q].get("answers")
+            valid = [a for a in valid if isinstance(a, str)] if isinstance(valid, list) else []
+            for a in sorted(allowed - set(valid)):
+                self.add(entry.problem(("when", mode, q), f"question {q} has no answer '{a}'",
+                                       f"{did_you_mean(a, valid)}its answers are: {', '.join(valid)}"))
+        then = entry.get("then")
+        if isinstance(then, str) and then not in solutions:
+            self.add(entry.problem("then", f"unknown solution '{then}'",
+                                   f"{did_you_mean(then, solutions)}declare it under solutions"))
+        return (entry, (mode, conds)) if mode else None
+
     def check_cases(self):
-        questions, answers = self.codes("questions"), None
-        symptoms, hypotheses = self.codes("symptoms"), self.codes("hypotheses")
-        solutions = self.codes("solutions")
-        levels = {e.get("cf") for e in self.sections.get("scale", [])}
-        for entry in self.sections.get("cases", []):
-            mode = entry.get("mode")
-            expect = entry.get("expect")
-            if mode == "screening":
-                given = entry.get("answers")
-                if not isinstance(given, dict):
-                    self.add(entry.problem((), "a screening case needs `answers`",
-                                           "add answers: {Q1: ya, ...} for every question"))
-                    continue
-                for q in questions:
-                    if q not in given:
-                        self.add(entry.problem("answers", f"no answer for question {q}",
-                                               "a screening case answers every question"))
-                for q, a in given.items():
-                    if q not in questions:
-                        self.add(entry.problem(("answers", q), f"unknown question '{q}'",
-                                               f"{did_you_mean(q, questions)}use a code from questions"))
-                    elif a not in (questions[q].get("answers") or []):
-                        answers = questions[q].get("answers") or []
-                        self.add(entry.problem(("answers", q), f"question {q} has no answer '{a}'",
-                                               f"{did_you_mean(a, answers)}its answers are: {', '.join(answers)}"))
-                if expect is not None and expect not in solutions:
-                    self.add(entry.problem("expect", f"unknown solution '{expect}'",
-                                           f"{did_you_mean(expect, solutions)}expect one of: {', '.join(solutions)}"))
-            elif mode == "diagnosis":
-                given = entry.get("symptoms")
-                if given is None:
-                    self.add(entry.problem((), "a diagnosis case needs `symptoms`",
-                                           "add symptoms: [GC01, ...] or {GC01: 0.8}"))
-                    continue
-                for code in (given if isinstance(given, (list, dict)) else []):
-                    if code not in symptoms:
-                        self.add(entry.problem(("symptoms",), f"unknown symptom '{code}'",
-                                               f"{did_you_mean(code, symptoms)}use a code from symptoms"))
-                    elif isinstance(given, dict) and levels and given[code] not in levels:
-                        self.add(entry.problem(("symptoms", code), f"{given[code]} is not a level of the scale",
-                                               "use one of: " + ", ".join(str(v) for v in sorted(levels))))
-                for value in entry.get("levels") or []:
-                    if levels and value not in levels:
-                        self.add(entry.problem("levels", f"{value} is not a level of the scale",
-                                               "use one of: " + ", ".join(str(v) for v in sorted(levels))))
-                if expect is not None and expect not in hypotheses:
-                    self.add(entry.problem("expect", f"unknown hypothesis '{expect}'",
-                                           f"{did_you_mean(expect, hypotheses)}expect one of: "
-                                           f"{', '.join(hypotheses)} or null"))
-                for code in entry.get("expect_cf") or {}:
-                    if code not in hypotheses:
-                        self.add(entry.problem(("expect_cf", code), f"unknown hypothesis '{code}'",
-                                               f"{did_you_mean(code, hypotheses)}use a code from hypotheses"))
+        context = {
+            "questions": self.codes("questions"), "symptoms": self.codes("symptoms"),
+            "hypotheses": self.codes("hypotheses"), "solutions": self.codes("solutions"),
+            "levels": {v for v in (e.get("cf") for e in self.sections.get("scale", []))
+                       if isinstance(v, (int, Decimal)) and not isinstance(v, bool)},
+        }
+        self.each("cases", self._check_case, context)
+
+    def _check_case(self, entry, ctx):
+        mode = entry.get("mode")
+        if mode == "screening":
+            self._check_screening_case(entry, ctx["questions"], ctx["solutions"])
+        elif mode == "diagnosis":
+            self._check_diagnosis_case(entry, ctx["symptoms"], ctx["hypotheses"], ctx["levels"])
+
+    def _check_screening_case(self, entry, questions, solutions):
+        given, expect = entry.get("answers"), entry.get("expect")
+        if not isinstance(given, dict):
+            self.add(entry.problem((), "a screening case needs `answers`",
+                                   "add answers: {Q1: ya, ...} for every question"))
+            return
+        for q in questions:
+            if q not in given:
+                self.add(entry.problem("answers", f"no answer for question {q}",
+                                       "a screening case answers every question"))
+        for q, a in given.items():
+            if q not in questions:
+                self.add(entry.problem(("answers", q), f"unknown question '{q}'",
+                                       f"{did_you_mean(q, questions)}use a code from questions"))
+                continue
+            allowed = questions[q].get("answers")
+            allowed = [x for x in allowed if isinstance(x, str)] if isinstance(allowed, list) else []
+            if a not in allowed:
+                self.add(entry.problem(("answers", q), f"question {q} has no answer '{a}'",
+                                       f"{did_you_mean(a, allowed)}its answers are: {', '.join(allowed)}"))
+        if isinstance(expect, str) and expect not in solutions:
+            self.add(entry.problem("expect", f"unknown solution '{expect}'",
+                                   f"{did_you_mean(expect, solutions)}expect one of: {', '.join(solutions)}"))
+
+    def _check_diagnosis_case(self, entry, symptoms, hypotheses, levels):
+        given, expect = entry.get("symptoms"), entry.get("expect")
+        if given is None:
+            self.add(entry.problem((), "a diagnosis case needs `symptoms`", "add symptoms: [GC01, ...] or {GC01: 0.8}"))
+            return
+        scale = "use one of: " + ", ".join(str(v) for v in sorted(levels))
+        for code in (given if isinstance(given, (list, dict)) else []):
+            if not isinstance(code, str):
+                continue
+            if code not in symptoms:
+                self.add(entry.problem(("symptoms",), f"unknown symptom '{code}'",
+                                       f"{did_you_mean(code, symptoms)}use a code from symptoms"))
+            elif isinstance(given, dict) and levels and given[code] not in levels:
+                self.add(entry.problem(("symptoms", code), f"{given[code]} is not a level of the scale", scale))
+        chosen = entry.get("levels")
+        for value in (chosen if isinstance(chosen, list) else []):
+            if levels and isinstance(value, (int, Decimal)) and value not in levels:
+                self.add(entry.problem("levels", f"{value} is not a level of the scale", scale))
+        if isinstance(expect, str) and expect not in hypotheses:
+            self.add(entry.problem("expect", f"unknown hypothesis '{expect}'",
+                                   f"{did_you_mean(expect, hypotheses)}expect one of: {', '.join(hypotheses)} or null"))
+        expect_cf = entry.get("expect_cf")
+        for code in (expect_cf if isinstance(expect_cf, dict) else {}):
+            if code not in hypotheses:
+                self.add(entry.problem(("expect_cf", code), f"unknown hypothesis '{code}'",
+                                       f"{did_you_mean(code, hypotheses)}use a code from hypotheses"))

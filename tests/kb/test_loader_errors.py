@@ -159,8 +159,8 @@ rules:
      [("kb/rules.yaml:4", "rules[0].then", ["unknown hypothesis or finding 'PC1'", "did you mean 'PC01'?"])]),
 
     ("hypothesis-as-premise", {"rules.yaml": ONE_RULE.replace("if: GC01", "if: PC02")}, {},
-     [("kb/rules.yaml:3", "rules[0].if", ["unknown symptom or finding 'PC02'",
-                                          "a hypothesis cannot be a premise"])]),
+     [("kb/rules.yaml:3", "rules[0].if", ["'PC02' is a hypothesis, which cannot be a premise",
+                                          "conclude a finding instead"])]),
 
     ("unknown-source", {"rules.yaml": ONE_RULE.replace("source: src", "source: scr Tabel 4")}, {},
      [("kb/rules.yaml:6", "rules[0].source", ["source 'scr' is not declared under kb.sources",
@@ -362,7 +362,10 @@ scale:
     ("kb-section-twice", {"meta.yaml": KB_AGAIN}, {},
      [("kb/meta.yaml:1", "kb", ["section 'kb' is declared twice", "first in kb/kb.yaml", "keep a single one"])]),
 
-    ("no-kb-section", {"kb.yaml": None}, {}, [("(kb):1", "kb", ["no file declares the `kb` section"])]),
+    ("no-kb-section", {"kb.yaml": None}, {}, [("kb:1", "kb", ["no file declares the `kb` section"])]),
+
+    ("rules-without-scale", {"scale.yaml": None}, {},
+     [("kb/rules.yaml:2", "rules[0]", ["CF rules need a certainty `scale`", "add a `scale:` section"])]),
 
     ("nan-cf", {"rules.yaml": ONE_RULE.replace("cf: 0.8", "cf: .nan")}, {},
      [("kb/rules.yaml:5", None, ["'.nan' is not a finite number", "decimal number"])]),
@@ -565,7 +568,73 @@ def test_load_raises_only_kberror(kb_dir, files, options):
             assert isinstance(problem.path, str) and problem.path
             assert isinstance(problem.line, int) and problem.line >= 1
             assert "could not build the KB" not in problem.message, str(problem)
+            assert "could not cross-check the KB" not in problem.message, str(problem)
     except Exception as exc:  # the point of the test: report the leak, with where it came from
         pytest.fail(f"load leaked {type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     else:
         pytest.fail("this KB is broken and must not load")
+
+
+# --- a malformed entry must not hide the problems of the checks that come after it --------------------------
+
+CASE_PC9 = """\
+  - id: C9
+    mode: diagnosis
+    symptoms: [GC01]
+    expect: PC9
+    source: src
+"""
+
+HIDDEN = [
+    ("scale-cf-text", {"scale.yaml": """\
+scale:
+  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
+  - {code: pasti, cf: high, label: {id: Pasti, en: Certain}, source: src}
+""", "rules.yaml": ONE_RULE.replace("if: GC01", "if: GC1")},
+     ("kb/scale.yaml:3", "scale[1].cf"), ("kb/rules.yaml:3", "rules[0].if")),
+    ("question-answers-a-number", {"screening.yaml": """\
+answers:
+  - {code: ya, label: {id: Ya, en: "Yes"}}
+questions:
+  - code: Q1
+    text: {id: Demam, en: Fever}
+    answers: 5
+    source: src
+""", "cases.yaml": "cases:\n" + CASE_PC9},
+     ("kb/screening.yaml:6", "questions[0].answers"), ("kb/cases.yaml:5", "cases[0].expect")),
+    ("case-symptoms-nested-list", {"cases.yaml": """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [[GC01]]
+    expect: PC01
+    source: src
+""" + CASE_PC9}, ("kb/cases.yaml:4", "cases[0].symptoms"), ("kb/cases.yaml:10", "cases[1].expect")),
+    ("case-expect-a-list", {"cases.yaml": """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [GC01]
+    expect: [PC01]
+    source: src
+""" + CASE_PC9}, ("kb/cases.yaml:5", "cases[0].expect"), ("kb/cases.yaml:10", "cases[1].expect")),
+    ("case-levels-a-number", {"cases.yaml": """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [GC01]
+    levels: 5
+    expect: PC01
+    source: src
+""" + CASE_PC9}, ("kb/cases.yaml:5", "cases[0].levels"), ("kb/cases.yaml:11", "cases[1].expect")),
+]
+
+
+@pytest.mark.parametrize("files, malformed, other", [row[1:] for row in HIDDEN], ids=[row[0] for row in HIDDEN])
+def test_a_malformed_entry_does_not_hide_other_problems(kb_dir, files, malformed, other):
+    """All problems are reported in one run: the schema problem AND the cross-reference problem found by a
+    later check (unknown premise GC1, or a case expecting the unknown hypothesis PC9)."""
+    problems = _load_problems(kb_dir(files))
+    found = [(f"{p.path}:{p.line}", p.key) for p in problems]
+    assert malformed in found, "\n".join(map(str, problems))
+    assert other in found, "\n".join(map(str, problems))

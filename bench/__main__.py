@@ -1,0 +1,190 @@
+"""``python -m bench``: run the benchmark and print its table, side by side with a reference run.
+
+Options: ``--quick`` (few iterations: a smoke test, noisy figures), ``--json FILE`` (write the figures),
+``--save-reference`` (write them to the reference file, by default bench/reference.json, which is
+committed), ``--reference FILE`` (compare with, or save to, another file, e.g. a reference of your own
+machine in bench/reference-local.json, which git ignores). Progress goes to stderr, the table to stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench import clips_kb, suite
+
+DEFAULT_REFERENCE = Path(__file__).resolve().parent / "reference.json"
+NAMES = {"pakar": "Pakar (Experta)", "clips": "CLIPS (clipspy)", "python": "plain Python",
+         "python_exact": "plain Python, Fraction"}
+SHORT = {"clips": "CLIPS", "python": "plain Python", "python_exact": "Python, Fraction"}
+
+
+def ms(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if value < 1 else f"{value:.3f}" if value < 100 else f"{value:.0f}"
+
+
+def times(value) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def per_s(value) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def ratio(now, ref) -> str:
+    return "-" if now is None or not ref else f"{now / ref:.2f}"
+
+
+def dig(data, *keys):
+    """data[k1][k2]... or None when any level is missing (a reference from an older bench)."""
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def _agreements(check: dict) -> str:
+    """'CLIPS 200/200, plain Python 200/200' from the *_agree counts of a check."""
+    names = {"clips": "CLIPS", "python": "Python", "python_exact": "Python/Fraction", "clips_block": "CLIPS one-block",
+             "python_block": "Python one-block"}
+    return ", ".join(f"{names.get(key[:-6], key[:-6])} {value}/{check['items']}"
+                     for key, value in check.items() if key.endswith("_agree"))
+
+
+def _agreement_lines(result) -> list[str]:
+    checks, scaling = result["checks"], result["figures"]["scaling"]
+    lines = [f"Agreement with Pakar: diagnosis top hypothesis {_agreements(checks['diagnosis'])};"
+             f" screening solution {_agreements(checks['screening'])}"]
+    lines += [f"  scaled KB {size}: {_agreements(row)}" for size, row in scaling.items()]
+    mismatches = [m for mode in ("diagnosis", "screening") for m in checks[mode]["mismatches"]]
+    mismatches += [m for row in scaling.values() for m in row["mismatches"]]
+    lines += [f"  MISMATCH {m}" for m in mismatches]
+    if not mismatches:
+        lines.append("  (all agree)")
+    return lines
+
+
+def render(result: dict, reference: dict | None, reference_path: str) -> str:
+    meta, fig = result["meta"], result["figures"]
+    ref = reference["figures"] if reference else {}
+    out = [f"Pakar benchmark, {meta['mode']} run ({meta['seconds']} s): KB {meta['kb']} {meta['kb_label']}"
+           f" [{meta['kb_version']}]",
+           f"Python {meta['python']}, experta {meta['experta']}, clipspy {meta['clipspy']}, {meta['cpus']} CPUs,"
+           f" {meta['machine']}; {meta['date']}",
+           f"Workloads: diagnosis {meta['workloads']['diagnosis']}; screening {meta['workloads']['screening']}"]
+    if reference:
+        rmeta = reference["meta"]
+        out.append(f"Reference: {reference_path} ({rmeta['mode']} run of {rmeta['date']}, Python {rmeta['python']},"
+                   f" KB [{rmeta['kb_version']}])")
+    else:
+        out.append(f"Reference: none at {reference_path} (write one with --save-reference)")
+    if not clips_kb.AVAILABLE:
+        out.append(clips_kb.MISSING)
+    out += _agreement_lines(result)
+
+    out += ["", "1. Consultations on the bundled KB (each timed alone; trace included for Pakar)",
+            f"   {'mode':<10} {'engine':<22} {'cons/s':>9} {'median ms':>10} {'p99 ms':>9}  |"
+            f" {'ref median':>10} {'now/ref':>8}"]
+    for mode in ("diagnosis", "screening"):
+        rows = fig[mode]
+        label = mode
+        for name in ("pakar", "clips", "python", "python_exact"):
+            if name not in rows:
+                continue
+            r = rows[name]
+            ref_median = dig(ref, mode, name, "median_ms")
+            out.append(f"   {label:<10} {NAMES[name]:<22} {per_s(r['per_s']):>9} {ms(r['median_ms']):>10}"
+                       f" {ms(r['p99_ms']):>9}  | {ms(ref_median):>10} {ratio(r['median_ms'], ref_median):>8}")
+            label = ""
+        for name in ("clips", "python", "python_exact"):
+            if name not in rows:
+                continue
+            now = rows["pakar"]["median_ms"] / rows[name]["median_ms"]
+            then = None
+            if dig(ref, mode, name, "median_ms"):
+                then = dig(ref, mode, "pakar", "median_ms") / dig(ref, mode, name, "median_ms")
+            out.append(f"   {'':<10} {'Pakar / ' + SHORT[name]:<22} {'':>9} {times(now):>10}"
+                       f" {'':>9}  | {times(then):>10} {ratio(now, then):>8}")
+
+    scaling = fig["scaling"]
+    out += ["", "2. Scaling: diagnosis on synthetic KBs (N renamed copies of the bundled KB, loaded by kb.load;"
+                " 200 consultations x 8 symptoms)",
+            f"   {'size':<6} {'symptoms':>8} {'rules':>6} {'hypotheses':>10} {'load ms':>9} {'Pakar build ms':>15}"
+            f" {'CLIPS build ms':>15}  | {'ref build ms':>12} {'now/ref':>8}"]
+    for size, row in scaling.items():
+        ref_build = dig(ref, "scaling", size, "build_ms")
+        out.append(f"   {size:<6} {row['symptoms']:>8} {row['rules']:>6} {row['hypotheses']:>10} {ms(row['load_ms']):>9}"
+                   f" {ms(row['build_ms']):>15} {ms(row.get('clips_build_ms')):>15}  | {ms(ref_build):>12}"
+                   f" {ratio(row['build_ms'], ref_build):>8}")
+    for suffix, title in (("", "8 symptoms drawn from the whole KB (the target's workload)"),
+                          ("_block", "control: each bundled-KB consultation moved into one random copy, so the"
+                                     " same rules fire at every size")):
+        out.append(f"   median ms, {title}")
+        out.append(f"   {'size':<6} {'Pakar ms':>9} {'growth':>7} {'CLIPS ms':>9} {'growth':>7} {'Python ms':>9}"
+                   f" {'growth':>7}  | {'ref Pakar ms':>12} {'now/ref':>8} {'ref growth':>10}")
+        for size, row in scaling.items():
+            key = suffix if f"pakar{suffix}_median_ms" in row else ""  # 1x: the two workloads are the same
+            ref_median = dig(ref, "scaling", size, f"pakar{key}_median_ms")
+            out.append(f"   {size:<6} {ms(row[f'pakar{key}_median_ms']):>9} {times(row.get(f'pakar{key}_growth')):>7}"
+                       f" {ms(row.get(f'clips{key}_median_ms')):>9} {times(row.get(f'clips{key}_growth')):>7}"
+                       f" {ms(row[f'python{key}_median_ms']):>9} {times(row.get(f'python{key}_growth')):>7}  |"
+                       f" {ms(ref_median):>12} {ratio(row[f'pakar{key}_median_ms'], ref_median):>8}"
+                       f" {times(dig(ref, 'scaling', size, f'pakar{key}_growth')):>10}")
+
+    lg = fig["logging"]
+    out += ["", "3. Experta logging trap: Pakar diagnosis with the root logger at INFO and a handler on a null stream",
+            f"   normal median {ms(lg['normal_median_ms'])} ms, trapped {ms(lg['trapped_median_ms'])} ms:"
+            f" ratio {lg['ratio']:.2f}, log records emitted {lg['records']}"
+            f"  | ref ratio {('%.2f' % dig(ref, 'logging', 'ratio')) if dig(ref, 'logging', 'ratio') else '-'}"]
+
+    out += ["", "4. Targets",
+            f"   {'target':<46} {'now':>9} {'limit':>7} {'result':>6}  | {'ref':>9} {'now/ref':>8}"]
+    ref_targets = {t["id"]: t for t in reference.get("targets", [])} if reference else {}
+    for t in result["targets"]:
+        fmt = times if t["unit"] == "x" else (lambda v: "-" if v is None else f"{ms(v)} ms")
+        limit = f"{t['limit']}{'x' if t['unit'] == 'x' else ' ms'}"
+        verdict = "n/a" if t["pass"] is None else "PASS" if t["pass"] else "MISS"
+        then = ref_targets.get(t["id"], {}).get("value")
+        out.append(f"   {t['text']:<46} {fmt(t['value']):>9} {limit:>7} {verdict:>6}  | {fmt(then):>9}"
+                   f" {ratio(t['value'], then):>8}")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Pakar benchmark: Pakar vs CLIPS vs plain"
+                                     " Python, scaling, logging trap; figures beside a reference run.")
+    parser.add_argument("--quick", action="store_true", help="few iterations (a smoke test; noisy figures)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
+    parser.add_argument("--save-reference", action="store_true", help="write the figures as the reference run")
+    parser.add_argument("--reference", metavar="FILE", default=str(DEFAULT_REFERENCE),
+                        help="reference file to compare with / save to (default: bench/reference.json)")
+    args = parser.parse_args(argv)
+    if not clips_kb.AVAILABLE:
+        print(clips_kb.MISSING, file=sys.stderr)
+    reference_path = Path(args.reference)
+    reference = json.loads(reference_path.read_text(encoding="utf-8")) if reference_path.is_file() else None
+
+    def log(message):
+        print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    result = suite.run(suite.QUICK if args.quick else suite.FULL, log)
+    try:
+        shown = str(reference_path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(reference_path)
+    print(render(result, reference, shown))
+    text = json.dumps(result, indent=2, sort_keys=True) + "\n"
+    if args.json:
+        Path(args.json).write_text(text, encoding="utf-8")
+    if args.save_reference:
+        reference_path.write_text(text, encoding="utf-8")
+        print(f"\nReference saved to {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
