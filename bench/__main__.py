@@ -51,8 +51,8 @@ def _agreements(check: dict) -> str:
     """'CLIPS 200/200, plain Python 200/200' from the *_agree counts of a check."""
     names = {"clips": "CLIPS", "python": "Python", "python_exact": "Python/Fraction", "clips_block": "CLIPS one-block",
              "python_block": "Python one-block"}
-    return ", ".join(f"{names.get(key[:-6], key[:-6])} {value}/{check['items']}"
-                     for key, value in check.items() if key.endswith("_agree"))
+    keys = [f"{name}_agree" for name in names if f"{name}_agree" in check]
+    return ", ".join(f"{names[key[:-6]]} {check[key]}/{check['items']}" for key in keys)
 
 
 def _agreement_lines(result) -> list[str]:
@@ -117,8 +117,8 @@ def render(result: dict, reference: dict | None, reference_path: str) -> str:
             f" {'CLIPS build ms':>15}  | {'ref build ms':>12} {'now/ref':>8}"]
     for size, row in scaling.items():
         ref_build = dig(ref, "scaling", size, "build_ms")
-        out.append(f"   {size:<6} {row['symptoms']:>8} {row['rules']:>6} {row['hypotheses']:>10} {ms(row['load_ms']):>9}"
-                   f" {ms(row['build_ms']):>15} {ms(row.get('clips_build_ms')):>15}  | {ms(ref_build):>12}"
+        out.append(f"   {size:<6} {row['symptoms']:>8} {row['rules']:>6} {row['hypotheses']:>10}"
+                   f" {ms(row['load_ms']):>9} {ms(row['build_ms']):>15} {ms(row.get('clips_build_ms')):>15}  | {ms(ref_build):>12}"
                    f" {ratio(row['build_ms'], ref_build):>8}")
     for suffix, title in (("", "8 symptoms drawn from the whole KB (the target's workload)"),
                           ("_block", "control: each bundled-KB consultation moved into one random copy, so the"

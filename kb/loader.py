@@ -47,10 +47,13 @@ def read_documents(root: Path):
     documents = []
     for file in files:
         path = display_path(file)
+        raw = file.read_bytes()
         try:
-            text = file.read_text(encoding="utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(path, 1, 1, "", f"not UTF-8 text ({exc.reason})", "save the file as UTF-8"))
+            line_start = raw.rfind(b"\n", 0, exc.start) + 1
+            problems.append(Problem(path, raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1, "",
+                                    f"not UTF-8 text ({exc.reason})", "save the file as UTF-8"))
             continue
         data, found = yamlio.read(text, path)
         problems += found

@@ -356,8 +356,8 @@ scale:
   - {code: pasti, cf: 1.0, label: {id: Pasti, en: Certain}, source: src}
 """}, {}, [("kb/scale.yaml:2", "scale[0].cf", ["first level of the scale must be 0"])]),
 
-    ("not-utf8", {"notes.yaml": b"# caf\xe9 au lait\nfindings: []\n"}, {},
-     [("kb/notes.yaml:1", "", ["not UTF-8 text", "save the file as UTF-8"])]),
+    ("not-utf8", {"notes.yaml": b"findings: []\n# caf\xe9 au lait\n"}, {},
+     [("kb/notes.yaml:2", "", ["not UTF-8 text", "save the file as UTF-8"])]),
 
     ("kb-section-twice", {"meta.yaml": KB_AGAIN}, {},
      [("kb/meta.yaml:1", "kb", ["section 'kb' is declared twice", "first in kb/kb.yaml", "keep a single one"])]),
