@@ -7,5 +7,5 @@ run (bench/reference.json) and judges the targets PASS/MISS; it never fails on t
 
 Modules: workloads (seeded consultations), plain (the dict-and-loop floor), clips_kb (the CLIPS
 translation; the only module importing clipspy), synthetic (scaled KBs written as YAML), stats (timing),
-suite (the series), __main__ (options and the table).
+suite (the series), costs (cProfile breakdown for --profile), __main__ (options and the table).
 """

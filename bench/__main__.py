@@ -1,6 +1,7 @@
 """``python -m bench``: run the benchmark and print its table, side by side with a reference run.
 
 Options: ``--quick`` (few iterations: a smoke test, noisy figures), ``--json FILE`` (write the figures),
+``--profile`` (then show where Pakar's diagnosis time goes, with cProfile),
 ``--save-reference`` (write them to the reference file, by default bench/reference.json, which is
 committed), ``--reference FILE`` (compare with, or save to, another file, e.g. a reference of your own
 machine in bench/reference-local.json, which git ignores). Progress goes to stderr, the table to stdout.
@@ -15,9 +16,11 @@ from pathlib import Path
 from bench import clips_kb, suite
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent / "reference.json"
-NAMES = {"pakar": "Pakar (Experta)", "clips": "CLIPS (clipspy)", "python": "plain Python",
+NAMES = {"pakar": "Pakar (Experta)", "clips": "CLIPS (clipspy)", "clips_api": "CLIPS, everyday clipspy",
+         "python": "plain Python",
          "python_exact": "plain Python, Fraction"}
-SHORT = {"clips": "CLIPS", "python": "plain Python", "python_exact": "Python, Fraction"}
+SHORT = {"clips": "CLIPS", "clips_api": "CLIPS everyday", "python": "plain Python",
+         "python_exact": "Python, Fraction"}
 
 
 def ms(value) -> str:
@@ -49,7 +52,7 @@ def dig(data, *keys):
 
 def _agreements(check: dict) -> str:
     """'CLIPS 200/200, plain Python 200/200' from the *_agree counts of a check."""
-    names = {"clips": "CLIPS", "python": "Python", "python_exact": "Python/Fraction", "clips_block": "CLIPS one-block",
+    names = {"clips": "CLIPS", "clips_api": "CLIPS everyday", "python": "Python", "python_exact": "Python/Fraction", "clips_block": "CLIPS one-block",
              "python_block": "Python one-block"}
     keys = [f"{name}_agree" for name in names if f"{name}_agree" in check]
     return ", ".join(f"{names[key[:-6]]} {check[key]}/{check['items']}" for key in keys)
@@ -87,42 +90,41 @@ def render(result: dict, reference: dict | None, reference_path: str) -> str:
     out += _agreement_lines(result)
 
     out += ["", "1. Consultations on the bundled KB (each timed alone; trace included for Pakar)",
-            f"   {'mode':<10} {'engine':<22} {'cons/s':>9} {'median ms':>10} {'p99 ms':>9}  |"
+            f"   {'mode':<10} {'engine':<24} {'cons/s':>9} {'median ms':>10} {'p99 ms':>9}  |"
             f" {'ref median':>10} {'now/ref':>8}"]
     for mode in ("diagnosis", "screening"):
         rows = fig[mode]
         label = mode
-        for name in ("pakar", "clips", "python", "python_exact"):
+        for name in ("pakar", "clips", "clips_api", "python", "python_exact"):
             if name not in rows:
                 continue
             r = rows[name]
             ref_median = dig(ref, mode, name, "median_ms")
-            out.append(f"   {label:<10} {NAMES[name]:<22} {per_s(r['per_s']):>9} {ms(r['median_ms']):>10}"
+            out.append(f"   {label:<10} {NAMES[name]:<24} {per_s(r['per_s']):>9} {ms(r['median_ms']):>10}"
                        f" {ms(r['p99_ms']):>9}  | {ms(ref_median):>10} {ratio(r['median_ms'], ref_median):>8}")
             label = ""
-        for name in ("clips", "python", "python_exact"):
+        for name in ("clips", "clips_api", "python", "python_exact"):
             if name not in rows:
                 continue
             now = rows["pakar"]["median_ms"] / rows[name]["median_ms"]
             then = None
             if dig(ref, mode, name, "median_ms"):
                 then = dig(ref, mode, "pakar", "median_ms") / dig(ref, mode, name, "median_ms")
-            out.append(f"   {'':<10} {'Pakar / ' + SHORT[name]:<22} {'':>9} {times(now):>10}"
+            out.append(f"   {'':<10} {'Pakar / ' + SHORT[name]:<24} {'':>9} {times(now):>10}"
                        f" {'':>9}  | {times(then):>10} {ratio(now, then):>8}")
 
     scaling = fig["scaling"]
-    out += ["", "2. Scaling: diagnosis on synthetic KBs (N renamed copies of the bundled KB, loaded by kb.load;"
-                " 200 consultations x 8 symptoms)",
+    out += ["", "2. Scaling: diagnosis on synthetic KBs (N renamed copies of the bundled KB, read by kb.load)",
             f"   {'size':<6} {'symptoms':>8} {'rules':>6} {'hypotheses':>10} {'load ms':>9} {'Pakar build ms':>15}"
             f" {'CLIPS build ms':>15}  | {'ref build ms':>12} {'now/ref':>8}"]
     for size, row in scaling.items():
         ref_build = dig(ref, "scaling", size, "build_ms")
         out.append(f"   {size:<6} {row['symptoms']:>8} {row['rules']:>6} {row['hypotheses']:>10}"
-                   f" {ms(row['load_ms']):>9} {ms(row['build_ms']):>15} {ms(row.get('clips_build_ms')):>15}  | {ms(ref_build):>12}"
-                   f" {ratio(row['build_ms'], ref_build):>8}")
-    for suffix, title in (("", "8 symptoms drawn from the whole KB (the target's workload)"),
-                          ("_block", "control: each bundled-KB consultation moved into one random copy, so the"
-                                     " same rules fire at every size")):
+                   f" {ms(row['load_ms']):>9} {ms(row['build_ms']):>15} {ms(row.get('clips_build_ms')):>15}"
+                   f"  | {ms(ref_build):>12} {ratio(row['build_ms'], ref_build):>8}")
+    for suffix, title in (("", "200 consultations x 8 symptoms drawn from the whole KB (the target's workload)"),
+                          ("_block", "control: the bundled KB's consultations, each moved into one copy (the same"
+                                     " rules fire)")):
         out.append(f"   median ms, {title}")
         out.append(f"   {'size':<6} {'Pakar ms':>9} {'growth':>7} {'CLIPS ms':>9} {'growth':>7} {'Python ms':>9}"
                    f" {'growth':>7}  | {'ref Pakar ms':>12} {'now/ref':>8} {'ref growth':>10}")
@@ -154,12 +156,40 @@ def render(result: dict, reference: dict | None, reference_path: str) -> str:
     return "\n".join(out)
 
 
+def profile_lines(log) -> list[str]:
+    """Section 5 (--profile): cProfile of Pakar's diagnosis on the bundled KB, and on 100x (control workload)."""
+    import tempfile
+
+    import kb as kb_pkg
+    from bench import costs, synthetic, workloads
+    from rules.engine import build_engine
+
+    log("profiling Pakar diagnosis (bundled KB, then 1x and 100x synthetic)")
+    base = kb_pkg.load()
+    work = workloads.diagnosis(base)
+    rounds = 3
+    stats = costs.profile(build_engine(base, "diagnosis").consult, work, rounds)
+    lines = ["5. Where Pakar's diagnosis time goes (cProfile, bundled KB; shares are indicative)"]
+    lines += costs.report(stats, len(work) * rounds)
+    by_size = {}
+    with tempfile.TemporaryDirectory(prefix="pakar-bench-") as tmp:
+        for factor in (1, suite.SCALES[-1]):
+            scaled = synthetic.load(f"{tmp}/x{factor}", factor, base)
+            by_size[factor] = costs.profile(build_engine(scaled, "diagnosis").consult,
+                                            synthetic.one_block(work, factor), rounds)
+    lines.append(f"   growth 1x -> {suite.SCALES[-1]}x, the same consultations (control workload):")
+    lines += costs.growth(by_size[1], by_size[suite.SCALES[-1]], len(work) * rounds)
+    return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Pakar benchmark: Pakar vs CLIPS vs plain"
                                      " Python, scaling, logging trap; figures beside a reference run.")
     parser.add_argument("--quick", action="store_true", help="few iterations (a smoke test; noisy figures)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     parser.add_argument("--save-reference", action="store_true", help="write the figures as the reference run")
+    parser.add_argument("--profile", action="store_true", help="then profile Pakar's diagnosis (bundled KB, and what"
+                        " grows at 100x) with cProfile")
     parser.add_argument("--reference", metavar="FILE", default=str(DEFAULT_REFERENCE),
                         help="reference file to compare with / save to (default: bench/reference.json)")
     args = parser.parse_args(argv)
@@ -177,6 +207,8 @@ def main(argv=None) -> int:
     except ValueError:
         shown = str(reference_path)
     print(render(result, reference, shown))
+    if args.profile:
+        print("\n".join(["", *profile_lines(log)]))
     text = json.dumps(result, indent=2, sort_keys=True) + "\n"
     if args.json:
         Path(args.json).write_text(text, encoding="utf-8")

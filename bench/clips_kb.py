@@ -167,6 +167,28 @@ class ClipsDiagnosis:
         return rows
 
 
+class ClipsDiagnosisEveryday(ClipsDiagnosis):
+    """The same CLIPS rules driven the way most clipspy code does it: one ``assert_string`` per symptom,
+    ``run()``, then the hypothesis facts read back through ``env.facts()``. Each crossing into CLIPS costs
+    microseconds, and clipspy 1.0.6 keeps the retracted facts alive (see the module text), so this is
+    slower than :class:`ClipsDiagnosis` and slows down as a series goes on; it is the figure to expect from
+    ordinary use of CLIPS from Python."""
+
+    @staticmethod
+    def prepare(symptoms: dict[str, Fraction]) -> tuple:
+        return tuple(f"(symptom (code {code}) (cf {float(cf)}))" for code, cf in symptoms.items() if cf > 0)
+
+    def consult(self, args: tuple) -> list[tuple[str, float, int]]:
+        env = self.env
+        env.reset()
+        for fact in args:
+            env.assert_string(fact)
+        env.run()
+        rows = [(str(f["code"]), f["cf"], f["n"]) for f in env.facts() if f.template.name == "hypothesis"]
+        rows.sort(key=lambda row: (-round(row[1], 9), -row[2], self.order[row[0]]))
+        return rows
+
+
 class ClipsScreening:
     """CLIPS screening engine, built once. :meth:`consult` returns the winning decision id."""
 

@@ -24,10 +24,13 @@ ONE = Fraction(1)
 
 def combine(x: Fraction, y: Fraction) -> Fraction:
     """Combine two certainty factors for the same conclusion (see the module text; +1 with -1 gives 0)."""
-    if x >= 0 and y >= 0:
-        return x + y * (1 - x)
-    if x < 0 and y < 0:
-        return x + y * (1 + x)
+    # Same-sign cases on the integers directly: x + y(1 -/+ x) over one common denominator. Exact, and
+    # several times cheaper than the equivalent chain of Fraction operations on the engine's hot path.
+    xn, xd, yn, yd = x.numerator, x.denominator, y.numerator, y.denominator
+    if xn >= 0 and yn >= 0:
+        return Fraction(xn * yd + yn * (xd - xn), xd * yd)
+    if xn < 0 and yn < 0:
+        return Fraction(xn * yd + yn * (xd + xn), xd * yd)
     smaller = min(abs(x), abs(y))
     if smaller == 1:
         return ZERO
@@ -50,8 +53,9 @@ class Accumulator:
 
     def add(self, cf: Fraction) -> tuple[Fraction, Fraction]:
         before = self.value
-        self.certain_for |= cf == 1
-        self.certain_against |= cf == -1
+        if cf.denominator == 1:  # only +1 and -1 are whole numbers among CFs
+            self.certain_for |= cf == 1
+            self.certain_against |= cf == -1
         self.value = ZERO if self.conflict else combine(self.value, cf)
         self.count += 1
         return before, self.value

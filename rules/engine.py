@@ -21,8 +21,8 @@ from __future__ import annotations
 import threading
 from fractions import Fraction
 
+from rules._experta import experta  # first: it undoes Experta's import-time logging set-up
 from kb.model import CFRule, Decision, KnowledgeBase, Premise
-from rules._experta import experta
 from rules.cf import Accumulator, fmt
 from rules.errors import EngineError
 from rules.facts import Answer, Evidence
@@ -65,17 +65,30 @@ class _Engine(experta.KnowledgeEngine):
     def get_deffacts(self):
         return self._deffacts
 
+    def reset(self):
+        """CLIPS-style reset, as Experta's, minus its per-call ``inspect.signature`` of every deffacts:
+        our only deffacts is Experta's InitialFact, which takes no arguments."""
+        self.agenda = experta.agenda.Agenda()
+        self.facts = experta.factlist.FactList()
+        self.matcher.reset()
+        self._KnowledgeEngine__declare(experta.InitialFact())
+        self.running = False
+
     def _begin(self):
         self.reset()
         kb = self.kb
         self.trace = Trace(kb.id, kb.short_version, kb.label, self.mode)
 
-    def _assert(self, fact, kind, code, value, origin):
-        declared = self.declare(fact)
-        if declared is None:  # Experta drops a fact equal to one already known: never silently for us
-            raise EngineError(f"{code} was asserted twice")
-        self.trace.facts.append(FactRecord(declared["__factid__"], kind, code, value, origin))
-        return declared
+    def _assert(self, items, origin):
+        """Declare ``(fact, kind, code, value)`` items in one step (one matcher pass) and record them."""
+        facts = [item[0] for item in items]
+        if facts:
+            self.declare(*facts)
+        records = self.trace.facts
+        for fact, kind, code, value in items:
+            if fact.__factid__ is None:  # Experta drops a fact equal to one it holds: never silently for us
+                raise EngineError(f"{code} was asserted twice")
+            records.append(FactRecord(fact.__factid__, kind, code, value, origin))
 
 
 # --- detailed diagnosis -------------------------------------------------------------------------------
@@ -118,15 +131,17 @@ class DiagnosisEngine(_Engine):
     def consult(self, symptoms: dict[str, Fraction]) -> DiagnosisState:
         """Run one diagnosis. ``symptoms`` maps codes to user CFs (validated by the caller)."""
         self._begin()
-        self.state = DiagnosisState()
-        for symptom in self.kb.symptoms:  # KB order, so fact ids and the trace are deterministic
-            cf = symptoms.get(symptom.code)
-            if cf:
-                self._assert(Evidence(code=symptom.code, cf=cf), "evidence", symptom.code, cf, "user")
-                self.state.known[symptom.code] = cf
-                self.state.support[symptom.code] = {symptom.code}
+        state = self.state = DiagnosisState()
+        # KB order, so that fact ids and the trace are deterministic; only the reported symptoms are
+        # visited, so the cost follows the consultation, not the size of the KB.
+        reported = sorted((code for code, cf in symptoms.items() if cf), key=self.symptom_order.__getitem__)
+        self._assert([(Evidence(code=code, cf=symptoms[code]), "evidence", code, symptoms[code])
+                      for code in reported], "user")
+        for code in reported:
+            state.known[code] = symptoms[code]
+            state.support[code] = {code}
         self.run()
-        return self.state
+        return state
 
     def apply_rule(self, rule: CFRule, bindings: dict, salience: int):
         state = self.state
@@ -156,25 +171,19 @@ class DiagnosisEngine(_Engine):
 
     def publish(self, codes: tuple, name: str, salience: int):
         state = self.state
-        published = {}
-        for code in codes:
-            acc = state.acc.get(code)
-            if acc is not None and acc.value > 0:
-                self._assert(Evidence(code=code, cf=acc.value), "evidence", code, acc.value, name)
-                state.known[code] = acc.value
-                published[code] = acc.value
+        published = {code: state.acc[code].value for code in codes
+                     if code in state.acc and state.acc[code].value > 0}
+        self._assert([(Evidence(code=code, cf=cf), "evidence", code, cf) for code, cf in published.items()], name)
+        state.known.update(published)
         self.trace.firings.append(Firing(name, salience, (), published, note="findings asserted as evidence"))
 
     def rank(self, salience: int):
         """Order hypotheses: CF descending; equal CF -> more reported symptoms; still equal -> KB order."""
         state = self.state
-        rows = []
-        for order, hyp in enumerate(self.kb.hypotheses):
-            acc = state.acc.get(hyp.code)
-            if acc is None:
-                continue
-            rows.append({"code": hyp.code, "cf": acc.value, "evidence": len(state.support.get(hyp.code, ())),
-                         "kb_order": order + 1, "conflict": acc.conflict})
+        order = self.hypothesis_order
+        rows = [{"code": code, "cf": acc.value, "evidence": len(state.support.get(code, ())),
+                 "kb_order": order[code], "conflict": acc.conflict}
+                for code, acc in state.acc.items() if code in order]
         rows.sort(key=lambda r: (-r["cf"], -r["evidence"], r["kb_order"]))
         ties = []
         for upper, lower in zip(rows, rows[1:]):
@@ -237,9 +246,8 @@ class ScreeningEngine(_Engine):
         """Run one screening; returns the winning Decision. ``answers`` are validated by the caller."""
         self._begin()
         self.winner = None
-        for question in self.kb.questions:
-            value = answers[question.code]
-            self._assert(Answer(question=question.code, value=value), "answer", question.code, value, "user")
+        self._assert([(Answer(question=q.code, value=answers[q.code]), "answer", q.code, answers[q.code])
+                      for q in self.kb.questions], "user")
         self.run()
         if self.winner is None:
             raise EngineError("no decision rule matched these answers; run `pakar kb check` on the KB")
@@ -299,6 +307,8 @@ def engine_class(kb: KnowledgeBase, mode: str):
             base, attrs = ((DiagnosisEngine, _diagnosis_rules(kb)) if mode == "diagnosis"
                            else (ScreeningEngine, _screening_rules(kb)))
             attrs["kb"] = kb
+            attrs["symptom_order"] = {s.code: i for i, s in enumerate(kb.symptoms)}
+            attrs["hypothesis_order"] = {h.code: i + 1 for i, h in enumerate(kb.hypotheses)}
             cls = _classes[key] = type(f"{base.__name__}_{kb.id}_{kb.short_version}", (base,), attrs)
         return cls
 
