@@ -68,7 +68,8 @@ def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
     state = engine.consult(req.symptoms)
     lang = req.lang
     ranking = [{"code": r["code"], "name": kb.hypothesis(r["code"]).name.get(lang), "cf": as_number(r["cf"]),
-                "percent": as_number(r["cf"] * 100, 8), "evidence": r["evidence"]} for r in state.ranking]
+                "percent": as_number(r["cf"] * 100, 8), "evidence": r["evidence"],
+                "cf_text": fmt(r["cf"]), "percent_text": fmt(r["cf"] * 100, 8)} for r in state.ranking]
     top = state.ranking[0] if state.ranking and state.ranking[0]["cf"] > 0 else None
     hyp = kb.hypothesis(top["code"]) if top else None
     out = {
@@ -77,6 +78,9 @@ def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
         "name": hyp.name.get(lang) if hyp else None,
         "cf": as_number(top["cf"]) if top else 0,
         "percent": as_number(top["cf"] * 100, 8) if top else 0,
+        # The numbers as text: exact decimals, or rounded ones marked with "≈" (10 places for a CF).
+        "cf_text": fmt(top["cf"]) if top else "0",
+        "percent_text": fmt(top["cf"] * 100, 8) if top else "0",
         "info": hyp.info.get(lang) if hyp else None,
         "advice": hyp.advice.get(lang) if hyp else kb.no_conclusion.get(lang),
         "ranking": ranking,

@@ -7,6 +7,7 @@ command could not run (bad usage, a file that cannot be read, a KB that does not
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 
 import kb as kbase
@@ -101,9 +102,7 @@ def cmd_batch(args) -> int:
     progress = None
     if sys.stderr.isatty() and len(lines) >= 1000:
         from tqdm import tqdm
-
-        def progress(total):
-            return tqdm(total=total, unit="line", file=sys.stderr)
+        progress = functools.partial(tqdm, unit="line", file=sys.stderr)
     failed = batch.run(knowledge, lines, sys.stdout, kb_path=args.kb, workers=args.workers,
                        trace=not args.no_trace, progress=progress)
     sys.stdout.flush()

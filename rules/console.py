@@ -6,11 +6,8 @@ previous question (answers are kept), Enter on a diagnosis question keeps the de
 from __future__ import annotations
 
 import textwrap
-from decimal import Decimal
-from fractions import Fraction
 
 from rules import api, explain
-from rules.cf import fmt
 
 UI = {
     "title": ("Pakar — deteksi dini COVID-19", "Pakar — COVID-19 early detection"),
@@ -83,7 +80,7 @@ class Console:
     def _pick(self, header, text, help_text, options, default=None, why_code=None, start=1):
         """Ask one question; return an option index, or -1 for 'back'. Options are numbered from
         ``start`` (the certainty scale starts at 0, its level "No")."""
-        self.say(f"\n{header}: {text}")
+        self.say("\n" + textwrap.fill(f"{header}: {text}", 100, subsequent_indent="  "))
         if help_text:
             self.say(textwrap.fill(help_text, 100, initial_indent="  ", subsequent_indent="  "))
         self.say("  " + "  ".join(f"{i}) {label}" for i, label in enumerate(options, start)))
@@ -135,7 +132,9 @@ class Console:
 
     def diagnosis(self) -> dict:
         kb, lang = self.kb, self.lang
-        symptoms = kb.symptoms
+        # Asked grouped by category (in the order of CATEGORY), each group in KB order.
+        groups = list(CATEGORY)
+        symptoms = sorted(kb.symptoms, key=lambda s: groups.index(s.category) if s.category in groups else len(groups))
         labels = [level.label.get(lang) for level in kb.scale]
         self.say(self.t("keys"))
 
@@ -159,9 +158,9 @@ class Console:
         else:
             if result["diagnosis"]:
                 self.say(f"{result['diagnosis']} {result['name']}")
-                self.say(self.t("certainty", cf=fmt_number(result["cf"]), pct=fmt_number(result["percent"])))
+                self.say(self.t("certainty", cf=result["cf_text"], pct=result["percent_text"]))
                 self.say(textwrap.fill(result["info"], 100))
-                rows = "; ".join(f"{r['code']} {fmt_number(r['cf'])}" for r in result["ranking"])
+                rows = "; ".join(f"{r['code']} {r['cf_text']}" for r in result["ranking"])
                 self.say(self.t("ranking", rows=rows))
             else:
                 self.say(self.t("nothing"))
@@ -181,6 +180,4 @@ class Console:
         return result
 
 
-def fmt_number(value) -> str:
-    """A JSON number from a result, printed as the decimal it stands for."""
-    return fmt(Fraction(Decimal(repr(value))))
+

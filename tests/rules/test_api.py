@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -30,9 +31,12 @@ def test_diagnosis_result_contract(kb):
     assert result["id"] is None
     assert result["diagnosis"] == "PC02"
     assert result["ranking"] == [
-        {"code": "PC02", "name": "Probable COVID-19", "cf": 0.9232, "percent": 92.32, "evidence": 3},
-        {"code": "PC01", "name": "Suspek COVID-19", "cf": 0.88, "percent": 88.0, "evidence": 2},
+        {"code": "PC02", "name": "Probable COVID-19", "cf": 0.9232, "percent": 92.32, "evidence": 3,
+         "cf_text": "0.9232", "percent_text": "92.32"},
+        {"code": "PC01", "name": "Suspek COVID-19", "cf": 0.88, "percent": 88.0, "evidence": 2,
+         "cf_text": "0.88", "percent_text": "88"},
     ]
+    assert (result["cf_text"], result["percent_text"]) == ("0.9232", "92.32")
     assert result["advice"] == kb.hypothesis("PC02").advice.id
     assert [s["code"] for s in result["symptoms"]] == ["GC03", "GC04", "GC08"]
     assert result["tie_break"] is None
@@ -52,7 +56,7 @@ def test_no_symptom_concludes_nothing_and_gives_the_kbs_advice(kb):
 def test_certainty_accepts_numbers_and_level_codes(kb, value):
     result = rules.consult(kb, {"mode": "diagnosis", "symptoms": {"GC10": value}})
     assert result["ranking"] == [{"code": "PC02", "name": "Probable COVID-19", "cf": 1.0, "percent": 100.0,
-                                  "evidence": 1}]
+                                  "evidence": 1, "cf_text": "1", "percent_text": "100"}]
 
 
 @pytest.mark.parametrize("request_, code, words", [
@@ -129,3 +133,15 @@ def test_same_request_same_trace(kb):
     request = {"mode": "diagnosis", "symptoms": {"GC01": 0.4, "GC03": 0.8, "GC06": 0.6, "GC17": 0.2}}
     first = json.dumps(rules.consult(kb, request), sort_keys=True)
     assert json.dumps(rules.consult(kb, request), sort_keys=True) == first
+
+
+def test_rounded_values_are_marked_as_such(kb):
+    every = {s.code: 0.8 for s in kb.symptoms}
+    result = rules.consult(kb, {"mode": "diagnosis", "symptoms": every})
+    # PC02 = 1 - product of (1 - 0.8 x expert CF) over its 18 rules: 1 - 0.2^5 x 0.36^6 x 0.52^7, exactly
+    exact = 1 - Fraction(1, 5) ** 5 * Fraction(9, 25) ** 6 * Fraction(13, 25) ** 7
+    assert result["trace"]["ranking"][0]["cf"] == "≈0.9999999928"
+    assert abs(exact - Fraction("0.9999999928")) < Fraction(1, 10 ** 10)
+    assert result["cf_text"] == "≈0.9999999928"
+    assert result["percent_text"] == "≈99.99999928"
+    assert result["cf"] == 0.9999999928
