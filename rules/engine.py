@@ -33,8 +33,7 @@ from rules.trace import FactRecord, Firing, Trace
 LAYER_STEP = 100
 PUBLISH_OFFSET = 50
 
-Rule, AS, MATCH, AND, OR, P, L = (experta.Rule, experta.AS, experta.MATCH, experta.AND, experta.OR,
-                                  experta.P, experta.L)
+Rule, AND, OR, P, L = experta.Rule, experta.AND, experta.OR, experta.P, experta.L
 
 
 def _rule(lhs, salience: int, order: int, name: str, action, meta=None):
@@ -57,17 +56,12 @@ class _Engine(experta.KnowledgeEngine):
 
     def __init__(self):
         super().__init__()
-        # KnowledgeEngine.reset() would look up deffacts through inspect.getmembers() on every call,
-        # which costs time in proportion to the number of rules.
-        self._deffacts = super().get_deffacts()
         self.trace: Trace | None = None
 
-    def get_deffacts(self):
-        return self._deffacts
-
     def reset(self):
-        """CLIPS-style reset, as Experta's, minus its per-call ``inspect.signature`` of every deffacts:
-        our only deffacts is Experta's InitialFact, which takes no arguments."""
+        """CLIPS-style reset, as Experta's, minus its per-call deffacts look-up: Experta finds deffacts
+        with ``inspect.getmembers()`` over every rule of the engine (a cost that grows with the KB) and
+        calls ``inspect.signature`` on each. Our only deffacts is Experta's InitialFact."""
         self.agenda = experta.agenda.Agenda()
         self.facts = experta.factlist.FactList()
         self.matcher.reset()
@@ -114,6 +108,11 @@ def premise_value(premise: Premise, known: dict) -> Fraction:
     return min(values) if premise.op == "all" else max(values)
 
 
+def _bound_index(name: str) -> int:
+    """Position of a bound fact ('f3' -> 3), so that f10 sorts after f9."""
+    return int(name[1:])
+
+
 def _premise_lhs(premise: Premise, names: dict):
     """Experta conditions for a premise; each code's fact is bound as ``f<n>``."""
     if premise.op == "is":
@@ -145,7 +144,7 @@ class DiagnosisEngine(_Engine):
 
     def apply_rule(self, rule: CFRule, bindings: dict, salience: int):
         state = self.state
-        facts = [bindings[k] for k in sorted(bindings) if k.startswith("f")]
+        facts = [bindings[k] for k in sorted((k for k in bindings if k.startswith("f")), key=_bound_index)]
         seen = {f["code"]: f["cf"] for f in facts}
         ids = tuple(f["__factid__"] for f in facts)
         if rule.id in state.applied:  # another alternative of an `any` premise: its value is already in
@@ -162,10 +161,11 @@ class DiagnosisEngine(_Engine):
         if acc is None:
             acc = state.acc[rule.conclusion] = Accumulator()
         before, after = acc.add(cf)
-        support = state.support.setdefault(rule.conclusion, set())
-        for code in rule.premise.codes():
-            if code in state.known:
-                support |= state.support.get(code, ())
+        if cf > 0:  # evidence against a conclusion is not support for it
+            support = state.support.setdefault(rule.conclusion, set())
+            for code in rule.premise.codes():
+                if code in state.known:
+                    support |= state.support.get(code, ())
         self.trace.firings.append(Firing(rule, salience, ids, seen, rule.conclusion, premise, cf, before, after,
                                          "conflict: certain evidence for and against" if acc.conflict else ""))
 
@@ -210,9 +210,12 @@ def _diagnosis_rules(kb: KnowledgeBase) -> dict:
         def action(engine, bindings, rule=rule, salience=salience):
             engine.apply_rule(rule, bindings, salience)
         attrs[f"kb_rule_{rule.index}"] = _rule([lhs], salience, rule.index, rule.id, action, rule)
+    # A finding is published once, after the highest layer of the rules that conclude it.
+    layer_of = {}
+    for rule in kb.rules:
+        layer_of[rule.conclusion] = max(layer_of.get(rule.conclusion, 0), rule.stratum)
     for layer in range(top + 1):
-        codes = tuple(f.code for f in kb.findings
-                      if any(r.conclusion == f.code and r.stratum == layer for r in kb.rules))
+        codes = tuple(f.code for f in kb.findings if layer_of.get(f.code) == layer)
         if not codes:
             continue
         salience = -LAYER_STEP * layer - PUBLISH_OFFSET
@@ -273,7 +276,7 @@ class ScreeningEngine(_Engine):
         return self.winner
 
     def decide(self, decision: Decision, bindings: dict):
-        facts = [bindings[k] for k in sorted(bindings) if k.startswith("a")]
+        facts = [bindings[k] for k in sorted((k for k in bindings if k.startswith("a")), key=_bound_index)]
         self.trace.firings.append(Firing(decision, decision.salience, tuple(f["__factid__"] for f in facts),
                                          {f["question"]: f["value"] for f in facts}, decision.conclusion))
         self.winner = decision

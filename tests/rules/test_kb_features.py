@@ -223,6 +223,35 @@ def test_chaining_values(feature_kb, given, expected):
     assert cfs(state) == expected
 
 
+TWO_LAYER_FINDING = """\
+findings:
+  - {code: F, name: {id: Temuan F, en: Finding F}, source: src}
+  - {code: G, name: {id: Temuan G, en: Finding G}, source: src}
+"""
+
+# F is concluded in layer 0 (from A) and in layer 1 (from G, itself concluded from B).
+TWO_LAYER_RULES = """\
+rules:
+  - {id: R1, if: A, then: F, cf: 0.5, source: src}
+  - {id: R2, if: B, then: G, cf: 0.5, source: src}
+  - {id: R3, if: G, then: F, cf: 1.0, source: src}
+  - {id: R4, if: F, then: H1, cf: 1.0, source: src}
+"""
+
+
+def test_a_finding_concluded_in_two_layers_is_published_once_when_complete(feature_kb):
+    knowledge = feature_kb(TWO_LAYER_RULES, TWO_LAYER_FINDING)
+    assert {r.id: r.stratum for r in knowledge.rules} == {"R1": 0, "R2": 0, "R3": 1, "R4": 2}
+    engine, state = consult(knowledge, A="1", B="1")
+    # G = 0.5; F = 0.5 (A) then + 0.5 x 0.5 (G) = 0.75; H1 = 0.75, from one F fact
+    assert cfs(state) == {"H1": F(3, 4)}
+    trace = engine.trace.to_dict()
+    assert [f["rule"] for f in trace["firings"]] == ["R1", "R2", "publish-layer-0", "R3", "publish-layer-1", "R4",
+                                                     "rank"]
+    assert [(f["code"], f["value"]) for f in trace["facts"] if f["from"] != "user"] == [("G", "0.5"), ("F", "0.75")]
+    assert trace["ranking"][0]["evidence"] == 2
+
+
 # --- (d) evidence against -------------------------------------------------------------------------------------
 
 NEGATIVE_RULES = """\
@@ -258,6 +287,8 @@ rules:
 def test_negative_cf_lowers_the_hypothesis(feature_kb):
     engine, state = consult(feature_kb(NEGATIVE_RULES), A="1", B="1")
     assert cfs(state) == {"H1": F(1, 2)}  # (0.8 - 0.6) / (1 - 0.6)
+    # B speaks against H1, so it is not counted among the symptoms that support H1
+    assert state.ranking[0]["evidence"] == 1
     (r2,) = firings_of(engine, "R2")
     assert (r2["cf"], r2["before"], r2["after"]) == ("-0.6", "0.8", "0.5")
 
