@@ -5,6 +5,7 @@ turns what the firings recorded into the result contract of ``pakar batch``.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 from kb.model import KnowledgeBase
@@ -36,8 +37,10 @@ def consult_safely(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
 
 def error_result(raw, code: str, text: str) -> dict:
     rid = raw.get("id") if isinstance(raw, dict) else None
-    if not isinstance(rid, (str, int, float)) or isinstance(rid, bool):
+    if not requests.valid_id(rid):
         rid = None
+    elif isinstance(rid, Decimal):
+        rid = int(rid) if rid == rid.to_integral_value() else float(rid)
     return {"id": rid, "error": {"code": code, "message": text}}
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -63,6 +64,13 @@ def to_fraction(value) -> Fraction | None:
     return None
 
 
+def valid_id(rid) -> bool:
+    """An id is text or a finite number (it is echoed into JSON, which has no NaN or infinity)."""
+    if isinstance(rid, bool) or not isinstance(rid, (str, int, float, Decimal)):
+        return False
+    return not isinstance(rid, (float, Decimal)) or math.isfinite(rid)
+
+
 def parse(kb, raw) -> Request:
     """Validate a request against ``kb``; raise :class:`InputError` with a message a person understands."""
     lang = request_lang(raw)
@@ -71,7 +79,7 @@ def parse(kb, raw) -> Request:
     if "lang" in raw and raw["lang"] not in LANGS:
         _fail("bad_lang", lang, value=raw["lang"])
     rid = raw.get("id")
-    if rid is not None and (isinstance(rid, bool) or not isinstance(rid, (str, int, float, Decimal))):
+    if rid is not None and not valid_id(rid):
         _fail("bad_id", lang)
     if isinstance(rid, Decimal):
         rid = int(rid) if rid == rid.to_integral_value() else float(rid)
@@ -123,7 +131,8 @@ def _symptoms(kb, raw, lang) -> dict:
     out = {}
     for code, value in given.items():
         if code not in codes:
-            _fail("unknown_symptom", lang, value=code, hint=_hint(code, codes), first=codes[0], last=codes[-1])
+            _fail("unknown_symptom", lang, value=code, hint=_hint(code, codes), first=codes[0] if codes else "-",
+                  last=codes[-1] if codes else "-")
         cf = by_code.get(value) if isinstance(value, str) and value in by_code else to_fraction(value)
         if cf is None or cf not in levels:
             _fail("bad_certainty", lang, value=code, answer=value, allowed=allowed)

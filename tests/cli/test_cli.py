@@ -127,11 +127,14 @@ def test_batch_answers_every_line_in_order_and_exits_1_on_a_bad_line():
                         {"id": "b", "mode": "screening", "answers": {**ALL_NO, "Q1": "ragu"}},
                         {"id": 4, "mode": "diagnosis", "symptoms": {"GC03": 0.3}},
                         "",
-                        {"id": 5, "mode": "screening", "lang": "en", "answers": ALL_NO})
+                        {"id": 5, "mode": "screening", "lang": "en", "answers": ALL_NO},
+                        '{"id": NaN, "mode": "x"}',
+                        '{"id": 7.5, "mode": "x"}')
     proc = pakar("batch", stdin=stdin)
     assert proc.returncode == 1
     out = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [o["id"] for o in out] == [1, None, "b", 4, 5]
+    assert [o["id"] for o in out] == [1, None, "b", 4, 5, None, 7.5]
+    assert "NaN" not in proc.stdout
     assert out[0]["diagnosis"] == "PC01" and out[0]["trace"]["mode"] == "diagnosis"
     assert out[1]["error"]["code"] == "invalid_json"
     assert out[2]["solution"] == "S2"

@@ -68,6 +68,8 @@ def test_certainty_accepts_numbers_and_level_codes(kb, value):
     ({"mode": "screening", "lang": "fr", "answers": ALL_NO}, "bad_lang", "'fr'"),
     ({"mode": "screening", "id": {"x": 1}, "answers": ALL_NO}, "bad_id", "\"id\""),
     ({"mode": "screening", "id": True, "answers": ALL_NO}, "bad_id", "\"id\""),
+    ({"mode": "screening", "id": float("nan"), "answers": ALL_NO}, "bad_id", "\"id\""),
+    ({"mode": "screening", "id": Decimal("Infinity"), "answers": ALL_NO}, "bad_id", "\"id\""),
     ({"mode": "screening"}, "missing_answers", "Q1, Q2, Q3, Q4, Q5, Q6"),
     ({"mode": "screening", "answers": ["ya"]}, "missing_answers", "answers"),
     ({"mode": "screening", "answers": {**ALL_NO, "Q7": "ya"}}, "unknown_question", "'Q7'"),
