@@ -1,7 +1,7 @@
 """``pakar batch``: JSON Lines in, JSON Lines out, one result per input line, in order.
 
 Large inputs are spread over the machine's cores (Experta is pure Python, so processes, not threads);
-each worker loads the KB once. A bad line gives an error object on its own output line; the others are
+each worker builds its engines once, from the KB the command loaded. A bad line gives an error object on its own output line; the others are
 still answered.
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ import multiprocessing
 import os
 from decimal import Decimal
 
-import kb as kbase
 from rules import api
 from rules.messages import message
 
@@ -38,9 +37,10 @@ def answer_line(knowledge, line: str, trace: bool = True) -> tuple[str, bool]:
     return json.dumps(result, ensure_ascii=False, separators=(",", ":")), "error" in result
 
 
-def _init_worker(path):
+def _init_worker(knowledge):
+    # Each worker answers with the very KB the parent loaded (same version), not a fresh read of its files.
     global _worker_kb
-    _worker_kb = kbase.load(path)
+    _worker_kb = knowledge
 
 
 def _work(args):
@@ -48,7 +48,7 @@ def _work(args):
     return answer_line(_worker_kb, line, trace)
 
 
-def run(knowledge, lines, out, *, kb_path=None, workers=None, trace=True, progress=None) -> int:
+def run(knowledge, lines, out, *, workers=None, trace=True, progress=None) -> int:
     """Answer every non-blank line of ``lines`` to ``out``; return the number of failed lines."""
     items = [line for line in lines if line.strip()]
     workers = workers or os.cpu_count() or 1
@@ -56,7 +56,7 @@ def run(knowledge, lines, out, *, kb_path=None, workers=None, trace=True, progre
     bar = progress(total=len(items)) if progress else None
     if workers > 1 and len(items) >= PARALLEL_FROM:
         ctx = multiprocessing.get_context("spawn" if os.name == "nt" else "fork")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(kb_path,)) as pool:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(knowledge,)) as pool:
             for result in pool.imap(_work, ((line, trace) for line in items), chunksize=CHUNK):
                 failed += _emit(out, result, bar)
     else:

@@ -103,10 +103,20 @@ def cmd_batch(args) -> int:
     if sys.stderr.isatty() and len(lines) >= 1000:
         from tqdm import tqdm
         progress = functools.partial(tqdm, unit="line", file=sys.stderr)
-    failed = batch.run(knowledge, lines, sys.stdout, kb_path=args.kb, workers=args.workers,
+    failed = batch.run(knowledge, lines, sys.stdout, workers=args.workers,
                        trace=not args.no_trace, progress=progress)
     sys.stdout.flush()
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -134,7 +144,7 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("batch", help="JSON Lines in, JSON Lines out (stdin when no FILE)")
     run.add_argument("file", nargs="?", help="input file of JSON Lines (default: standard input)")
     run.add_argument("--kb", default=None, help="KB directory (default: the bundled KB)")
-    run.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    run.add_argument("--workers", type=_positive, default=None, help="worker processes (default: one per core)")
     run.add_argument("--no-trace", action="store_true", help="leave the trace out of each result")
     run.set_defaults(func=cmd_batch)
     return p

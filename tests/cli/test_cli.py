@@ -110,6 +110,8 @@ def test_kb_test_exits_1_and_marks_failures(kb_copy):
     (["kb"], 2, ""),
     (["consult", "--mode", "triage"], 2, ""),
     (["nonsense"], 2, ""),
+    (["batch", "--workers", "0"], 2, ""),
+    (["batch", "--workers", "many"], 2, ""),
 ])
 def test_exit_codes(args, code, out):
     proc = pakar(*args)
