@@ -86,9 +86,11 @@ MALFORMED = (TypeError, AttributeError, KeyError, ValueError, IndexError)
 class CrossChecker:
     """Collects every cross-reference problem of a merged KB."""
 
-    def __init__(self, sections: dict[str, list[Entry]], root: str = "", complete: bool = True):
+    def __init__(self, sections: dict[str, list[Entry]], root: str = "", complete: bool = True,
+                 tolerate_malformed: bool = False):
         self.sections = sections
         self.root = root
+        self.tolerate_malformed = tolerate_malformed
         # When a file could not be read, its sections are missing: do not report them as absent too.
         self.complete = complete
         self.problems: list[Problem] = []
@@ -104,10 +106,13 @@ class CrossChecker:
 
     def guarded(self, check, *args):
         """Run one check (of the whole KB or of one entry). An entry the schema rejected may trip a check
-        that assumes its shape: the schema's problem already stands for it, and the other checks go on."""
+        that assumes its shape: the schema's problem already stands for it, and the other checks go on.
+        On a KB the schema passed, such an error is a gap in the checks and is raised."""
         try:
             return check(*args)
         except MALFORMED:
+            if not self.tolerate_malformed:
+                raise
             return None
 
     def each(self, section, check, *args):
