@@ -102,8 +102,10 @@ def _describe(error) -> tuple[str, str, list]:
                 did_you_mean(value, options).rstrip() or "use one of the listed values", [])
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         low, high = sub.get("minimum", sub.get("exclusiveMinimum")), sub.get("maximum", sub.get("exclusiveMaximum"))
-        return f"{value} is outside the allowed range [{low}, {high}]", sub.get("description", "") or \
-            "certainty factors run from -1 (certainly not) to 1 (certainly)", []
+        hint = sub.get("description", "") or f"use a number from {low} to {high}"
+        if (low, high) == (-1, 1):
+            hint = "certainty factors run from -1 (certainly not) to 1 (certainly)"
+        return f"{value} is outside the allowed range [{low}, {high}]", hint, []
     if kind == "pattern":
         if "review_date" in error.absolute_path or str(sub.get("pattern", "")).startswith("^[0-9]{4}"):
             return f"'{value}' is not a date", "write it as YYYY-MM-DD in quotes", []
@@ -130,13 +132,30 @@ def validate(document, path: str) -> list[Problem]:
                         "start the file with a section name such as `symptoms:`")]
     problems = []
     for error in _validator().iter_errors(document):
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            problems += _unknown_keys(document, error, path)
+            continue
         message, hint, extra = _describe(error)
         full = list(error.absolute_path) + extra
-        if error.validator == "additionalProperties" and not error.absolute_path:
-            name = extra[0] if extra else "?"
-            allowed = list(schema()["properties"])
-            message = f"unknown section '{name}'"
-            hint = f"{did_you_mean(name, allowed)}sections: {', '.join(allowed)}"
         line, col = locate(document, full)
         problems.append(Problem(path, line, col, key_path(full), message, hint.strip()))
     return problems
+
+
+def _unknown_keys(document, error, path: str) -> list[Problem]:
+    """One problem per unknown key (or unknown section, at the top of a file), each at its own line."""
+    top = not error.absolute_path
+    allowed = list(error.schema.get("properties", {}))
+    out = []
+    for name in error.instance:
+        if name in allowed:
+            continue
+        full = list(error.absolute_path) + [name]
+        line, col = locate(document, full)
+        if top:
+            message, hint = f"unknown section '{name}'", f"{did_you_mean(name, allowed)}sections: {', '.join(allowed)}"
+        else:
+            message = f"unknown key '{name}'"
+            hint = f"{did_you_mean(name, allowed)}allowed keys here: {', '.join(allowed) or 'none'}"
+        out.append(Problem(path, line, col, key_path(full), message, hint))
+    return out

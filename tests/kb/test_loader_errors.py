@@ -124,6 +124,25 @@ rules:
 """}, {}, [("kb/rules.yaml:2", "rules[0]", ["missing key 'then'"]),
            ("kb/rules.yaml:4", "rules[0].thne", ["unknown key 'thne'", "did you mean 'then'?"])]),
 
+    ("several-unknown-keys", {"rules.yaml": """\
+rules:
+  - id: R01
+    if: GC01
+    then: PC01
+    weight: 2
+    cf: 0.8
+    colour: red
+    source: src
+"""}, {}, [("kb/rules.yaml:5", "rules[0].weight", ["unknown key 'weight'", "allowed keys here: id, if, then"]),
+           ("kb/rules.yaml:7", "rules[0].colour", ["unknown key 'colour'"])]),
+
+    ("scale-cf-above-one", {"scale.yaml": """\
+scale:
+  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
+  - {code: pasti, cf: 1.5, label: {id: Pasti, en: Certain}, source: src}
+"""}, {}, [("kb/scale.yaml:3", "scale[1].cf", ["1.5 is outside the allowed range [0, 1]",
+                                               "use a number from 0 to 1"])]),
+
     ("unknown-section", {"extra.yaml": """\
 # notes
 fidnings: []
