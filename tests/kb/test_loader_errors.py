@@ -518,6 +518,51 @@ def test_bundled_kb_has_no_problems():
 
 # --- robustness: whatever is in the files, the loader answers with KBError ---------------------------------
 
+# Malformed entries, used both to check that load() raises only KBError and that they hide nothing.
+SCALE_CF_TEXT = """\
+scale:
+  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
+  - {code: pasti, cf: high, label: {id: Pasti, en: Certain}, source: src}
+"""
+
+QUESTION_ANSWERS_A_NUMBER = """\
+answers:
+  - {code: ya, label: {id: Ya, en: "Yes"}}
+questions:
+  - code: Q1
+    text: {id: Demam, en: Fever}
+    answers: 5
+    source: src
+"""
+
+CASE_SYMPTOMS_NESTED = """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [[GC01]]
+    expect: PC01
+    source: src
+"""
+
+CASE_EXPECT_A_LIST = """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [GC01]
+    expect: [PC01]
+    source: src
+"""
+
+CASE_LEVELS_A_NUMBER = """\
+cases:
+  - id: C1
+    mode: diagnosis
+    symptoms: [GC01]
+    levels: 5
+    expect: PC01
+    source: src
+"""
+
 ODD = [
     ("file-is-a-list", {"extra.yaml": "- a\n- b\n"}, {}),
     ("file-is-a-scalar", {"extra.yaml": "hello\n"}, {}),
@@ -530,45 +575,11 @@ ODD = [
     ("sources-not-a-list", {"kb.yaml": KB_AGAIN.replace("  sources:\n    - id: src\n      citation: A test source\n",
                                                         "  sources: 5\n")}, {}),
     ("source-without-id", {"kb.yaml": KB_AGAIN.replace("    - id: src\n      citation", "    - citation")}, {}),
-    ("scale-cf-text-after-0", {"scale.yaml": """\
-scale:
-  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
-  - {code: pasti, cf: high, label: {id: Pasti, en: Certain}, source: src}
-"""}, {}),
-    ("question-answers-a-number", {"screening.yaml": """\
-answers:
-  - {code: ya, label: {id: Ya, en: "Yes"}}
-questions:
-  - code: Q1
-    text: {id: Demam, en: Fever}
-    answers: 5
-    source: src
-"""}, {}),
-    ("case-symptoms-nested-list", {"cases.yaml": """\
-cases:
-  - id: C1
-    mode: diagnosis
-    symptoms: [[GC01]]
-    expect: PC01
-    source: src
-"""}, {}),
-    ("case-expect-a-list", {"cases.yaml": """\
-cases:
-  - id: C1
-    mode: diagnosis
-    symptoms: [GC01]
-    expect: [PC01]
-    source: src
-"""}, {}),
-    ("case-levels-a-number", {"cases.yaml": """\
-cases:
-  - id: C1
-    mode: diagnosis
-    symptoms: [GC01]
-    levels: 5
-    expect: PC01
-    source: src
-"""}, {}),
+    ("scale-cf-text-after-0", {"scale.yaml": SCALE_CF_TEXT}, {}),
+    ("question-answers-a-number", {"screening.yaml": QUESTION_ANSWERS_A_NUMBER}, {}),
+    ("case-symptoms-nested-list", {"cases.yaml": CASE_SYMPTOMS_NESTED}, {}),
+    ("case-expect-a-list", {"cases.yaml": CASE_EXPECT_A_LIST}, {}),
+    ("case-levels-a-number", {"cases.yaml": CASE_LEVELS_A_NUMBER}, {}),
     ("python-tag", {"extra.yaml": "x: !!python/object/apply:os.getcwd []\n"}, {}),
     ("binary-value", {"rules.yaml": ONE_RULE.replace("source: src", "source: !!binary aGVsbG8=")}, {}),
 ]
@@ -605,47 +616,13 @@ CASE_PC9 = """\
 """
 
 HIDDEN = [
-    ("scale-cf-text", {"scale.yaml": """\
-scale:
-  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
-  - {code: pasti, cf: high, label: {id: Pasti, en: Certain}, source: src}
-""", "rules.yaml": ONE_RULE.replace("if: GC01", "if: GC1")},
+    ("scale-cf-text", {"scale.yaml": SCALE_CF_TEXT, "rules.yaml": ONE_RULE.replace("if: GC01", "if: GC1")},
      ("kb/scale.yaml:3", "scale[1].cf"), ("kb/rules.yaml:3", "rules[0].if")),
-    ("question-answers-a-number", {"screening.yaml": """\
-answers:
-  - {code: ya, label: {id: Ya, en: "Yes"}}
-questions:
-  - code: Q1
-    text: {id: Demam, en: Fever}
-    answers: 5
-    source: src
-""", "cases.yaml": "cases:\n" + CASE_PC9},
+    ("question-answers-a-number", {"screening.yaml": QUESTION_ANSWERS_A_NUMBER, "cases.yaml": "cases:\n" + CASE_PC9},
      ("kb/screening.yaml:6", "questions[0].answers"), ("kb/cases.yaml:5", "cases[0].expect")),
-    ("case-symptoms-nested-list", {"cases.yaml": """\
-cases:
-  - id: C1
-    mode: diagnosis
-    symptoms: [[GC01]]
-    expect: PC01
-    source: src
-""" + CASE_PC9}, ("kb/cases.yaml:4", "cases[0].symptoms"), ("kb/cases.yaml:10", "cases[1].expect")),
-    ("case-expect-a-list", {"cases.yaml": """\
-cases:
-  - id: C1
-    mode: diagnosis
-    symptoms: [GC01]
-    expect: [PC01]
-    source: src
-""" + CASE_PC9}, ("kb/cases.yaml:5", "cases[0].expect"), ("kb/cases.yaml:10", "cases[1].expect")),
-    ("case-levels-a-number", {"cases.yaml": """\
-cases:
-  - id: C1
-    mode: diagnosis
-    symptoms: [GC01]
-    levels: 5
-    expect: PC01
-    source: src
-""" + CASE_PC9}, ("kb/cases.yaml:5", "cases[0].levels"), ("kb/cases.yaml:11", "cases[1].expect")),
+    ("case-symptoms-nested-list", {"cases.yaml": CASE_SYMPTOMS_NESTED + CASE_PC9}, ("kb/cases.yaml:4", "cases[0].symptoms"), ("kb/cases.yaml:10", "cases[1].expect")),
+    ("case-expect-a-list", {"cases.yaml": CASE_EXPECT_A_LIST + CASE_PC9}, ("kb/cases.yaml:5", "cases[0].expect"), ("kb/cases.yaml:10", "cases[1].expect")),
+    ("case-levels-a-number", {"cases.yaml": CASE_LEVELS_A_NUMBER + CASE_PC9}, ("kb/cases.yaml:5", "cases[0].levels"), ("kb/cases.yaml:11", "cases[1].expect")),
 ]
 
 
