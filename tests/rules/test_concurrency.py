@@ -53,3 +53,22 @@ def test_each_thread_has_its_own_engine_reused_across_consultations(kb):
         t.join()
     assert all(first is again for first, again in seen.values())
     assert len({id(first) for first, _ in seen.values()}) == 4
+
+
+def test_a_new_kb_version_gets_new_engines_and_drops_the_old_ones(kb, tmp_path):
+    import shutil
+
+    import kb as kbase
+    target = tmp_path / "kb"
+    shutil.copytree(kbase.bundled_path(), target)
+    path = target / "rules.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("cf: 0.8", "cf: 0.7", 1), encoding="utf-8")
+    changed = kbase.load(target)
+    assert changed.version != kb.version
+    old = engine_for(kb, "diagnosis")
+    new = engine_for(changed, "diagnosis")
+    assert new is not old and new.kb is changed
+    # R01 (GC01 -> PC01) now has CF 0.7: the new version answers with it
+    assert rules.consult(changed, {"mode": "diagnosis", "symptoms": {"GC01": 1}})["ranking"][0]["cf"] == 0.7
+    assert rules.consult(kb, {"mode": "diagnosis", "symptoms": {"GC01": 1}})["ranking"][0]["cf"] == 0.8
+    assert engine_for(kb, "diagnosis") is not old  # rebuilt: the thread keeps engines of one version only
