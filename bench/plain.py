@@ -34,6 +34,9 @@ class PlainDiagnosis:
         self.order = {h.code: i for i, h in enumerate(kb.hypotheses)}
         findings = {f.code for f in kb.findings}
         top = max((r.stratum for r in kb.rules), default=0)
+        last_layer = {}  # a finding is complete after the last layer of rules that conclude it
+        for rule in kb.rules:
+            last_layer[rule.conclusion] = max(last_layer.get(rule.conclusion, 0), rule.stratum)
         # One step per rule layer: its rules indexed by the codes they read, and the findings it concludes
         # (published as evidence before the next layer, as a finding's CF must be complete first).
         self.layers = []
@@ -46,7 +49,7 @@ class PlainDiagnosis:
                          rule.conclusion, num(rule.cf), num(rule.threshold), rule.premise.codes())
                 for code in entry[5]:
                     index.setdefault(code, []).append(entry)
-            concluded = tuple(sorted({r.conclusion for r in kb.rules if r.stratum == layer} & findings))
+            concluded = tuple(sorted(code for code in findings if last_layer.get(code) == layer))
             self.layers.append((index, concluded))
 
     def prepare(self, symptoms: dict[str, Fraction]) -> dict:
@@ -79,15 +82,16 @@ class PlainDiagnosis:
                     state[0] = x + cf * (1 + x)
                 else:
                     state[0] = (x + cf) / (1 - min(abs(x), abs(cf)))
-                beneath = support.setdefault(conclusion, set())
-                for code in codes:
-                    if code in known:
-                        beneath |= support[code]
+                if cf > 0:  # evidence against is not support
+                    beneath = support.setdefault(conclusion, set())
+                    for code in codes:
+                        if code in known:
+                            beneath |= support[code]
             for code in concluded:
                 if code in acc and acc[code][0] > 0:
                     known[code] = acc[code][0]
         order = self.order
-        rows = [(code, state[0], len(support[code])) for code, state in acc.items() if code in order]
+        rows = [(code, state[0], len(support.get(code, ()))) for code, state in acc.items() if code in order]
         # CF descending; then more reported symptoms beneath; then KB order (the engine's tie-breaks).
         if self.exact:
             rows.sort(key=lambda row: (-row[1], -row[2], order[row[0]]))
