@@ -18,6 +18,11 @@ _T = {
              " [{source}]",
              "  {rule}: {premise} (your certainty {user}) × expert CF {rule_cf} = {cf}; combined {before} → {after}"
              " [{source}]"),
+    "step_premise": ("  {rule}: {premise} (CF premis {user}) × CF aturan {rule_cf} = {cf}; gabungan {before} →"
+                     " {after} [{source}]",
+                     "  {rule}: {premise} (premise CF {user}) × rule CF {rule_cf} = {cf}; combined {before} →"
+                     " {after} [{source}]"),
+    "finding": ("Temuan antara {code} {name}: CF {cf}.", "Intermediate finding {code} {name}: CF {cf}."),
     "skip": ("  {rule}: {premise} — {note}", "  {rule}: {premise} — {note}"),
     "win_cf": ("{a} di urutan pertama karena CF-nya lebih tinggi ({cfa} > {cfb} untuk {b}).",
                "{a} ranks first because its CF is higher ({cfa} > {cfb} for {b})."),
@@ -63,18 +68,31 @@ def how_diagnosis(kb: KnowledgeBase, trace, lang: str = "id") -> list[str]:
         hyp = kb.hypothesis(row["code"])
         lines.append(_t("head", lang, code=hyp.code, name=hyp.name.get(lang), cf=fmt(row["cf"]), pct=_pct(row["cf"]),
                         n=row["evidence"]))
-        for firing in trace.firings:
-            rule = firing.rule
-            if not isinstance(rule, CFRule) or rule.conclusion != hyp.code:
-                continue
-            premise = _premise_text(kb, rule, lang)
-            if firing.cf is None:
-                lines.append(_t("skip", lang, rule=rule.id, premise=premise, note=firing.note))
-            else:
-                lines.append(_t("step", lang, rule=rule.id, premise=premise, user=fmt(firing.premise_cf),
-                                rule_cf=fmt(rule.cf), cf=fmt(firing.cf), before=fmt(firing.before),
-                                after=fmt(firing.after), source=rule.source))
+        lines += _steps(kb, trace, hyp.code, lang)
+    for fact in trace.facts:  # findings the rules concluded, and how
+        if fact.origin != "user":
+            lines.append(_t("finding", lang, code=fact.code, name=kb.name_of(fact.code).get(lang), cf=fmt(fact.value)))
+            lines += _steps(kb, trace, fact.code, lang)
     lines.append(why_first(trace, lang))
+    return lines
+
+
+def _steps(kb, trace, conclusion: str, lang) -> list[str]:
+    """One line per firing of a rule concluding ``conclusion``: the CF step it made, or why it made none."""
+    lines = []
+    for firing in trace.firings:
+        rule = firing.rule
+        if not isinstance(rule, CFRule) or rule.conclusion != conclusion:
+            continue
+        premise = _premise_text(kb, rule, lang)
+        if firing.cf is None:
+            lines.append(_t("skip", lang, rule=rule.id, premise=premise, note=firing.note))
+            continue
+        # A single reported symptom is the person's own certainty; anything else is a computed premise CF.
+        own = rule.premise.op == "is" and any(s.code == rule.premise.code for s in kb.symptoms)
+        lines.append(_t("step" if own else "step_premise", lang, rule=rule.id, premise=premise,
+                        user=fmt(firing.premise_cf), rule_cf=fmt(rule.cf), cf=fmt(firing.cf),
+                        before=fmt(firing.before), after=fmt(firing.after), source=rule.source))
     return lines
 
 
