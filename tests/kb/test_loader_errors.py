@@ -9,6 +9,7 @@ import pytest
 
 import kb as kbase
 from kb import KBError, Problem
+from mini_kb import KB_YAML  # the same kb.yaml as the fixture's, written again as a second file
 
 # --- small files used by several rows --------------------------------------------------------------------
 
@@ -27,20 +28,6 @@ findings:
     name: {id: Flu, en: Flu}
     source: src
 """
-
-KB_AGAIN = """\
-kb:
-  id: mini
-  title: {id: Mini, en: Mini}
-  version: "0.1"
-  review_date: "2030-01-01"
-  disclaimer: {id: Hanya uji, en: Only a test}
-  no_conclusion: {id: Tidak ada, en: Nothing}
-  sources:
-    - id: src
-      citation: A test source
-"""
-
 
 def symptom_gc01(cf="0.8", source="src", code="GC01"):
     """A symptoms file with only GC01; its `cf` stands on line 6, `source` on line 7, `code` on line 2."""
@@ -378,7 +365,7 @@ scale:
     ("not-utf8", {"notes.yaml": b"findings: []\n# caf\xe9 au lait\n"}, {},
      [("kb/notes.yaml:2", "", ["not UTF-8 text", "save the file as UTF-8"])]),
 
-    ("kb-section-twice", {"meta.yaml": KB_AGAIN}, {},
+    ("kb-section-twice", {"meta.yaml": KB_YAML}, {},
      [("kb/meta.yaml:1", "kb", ["section 'kb' is declared twice", "first in kb/kb.yaml", "keep a single one"])]),
 
     ("no-kb-section", {"kb.yaml": None}, {}, [("kb:1", "kb", ["no file declares the `kb` section"])]),
@@ -572,9 +559,9 @@ ODD = [
     ("premise-nested-list", {"rules.yaml": ONE_RULE.replace("if: GC01", "if: {all: [[GC01], GC02]}")}, {}),
     ("key-is-a-list", {"extra.yaml": "[a, b]: 1\n"}, {}),
     ("key-is-null", {"extra.yaml": "~: 1\n"}, {}),
-    ("sources-not-a-list", {"kb.yaml": KB_AGAIN.replace("  sources:\n    - id: src\n      citation: A test source\n",
+    ("sources-not-a-list", {"kb.yaml": KB_YAML.replace("  sources:\n    - id: src\n      citation: A test source\n",
                                                         "  sources: 5\n")}, {}),
-    ("source-without-id", {"kb.yaml": KB_AGAIN.replace("    - id: src\n      citation", "    - citation")}, {}),
+    ("source-without-id", {"kb.yaml": KB_YAML.replace("    - id: src\n      citation", "    - citation")}, {}),
     ("scale-cf-text-after-0", {"scale.yaml": SCALE_CF_TEXT}, {}),
     ("question-answers-a-number", {"screening.yaml": QUESTION_ANSWERS_A_NUMBER}, {}),
     ("case-symptoms-nested-list", {"cases.yaml": CASE_SYMPTOMS_NESTED}, {}),

@@ -10,6 +10,7 @@ import pytest
 
 import kb as kbase
 from kb import KBError
+from mini_kb import RULES_YAML as RULES
 
 # --- the bundled KB ----------------------------------------------------------------------------------------
 
@@ -106,25 +107,6 @@ def test_changing_one_cf_of_the_bundled_kb_changes_the_version(bundled, tmp_path
     assert changed.rule("R01").cf == Fraction(3, 5)
     assert changed.version != bundled.version
 
-
-RULES = """\
-rules:
-  - id: R01
-    if: GC01
-    then: PC01
-    cf: 0.8
-    source: src
-  - id: R02
-    if: GC02
-    then: PC01
-    cf: 1.0
-    source: src
-  - id: R03
-    if: GC03
-    then: PC02
-    cf: 0.6
-    source: src
-"""
 
 SAME_CONTENT = {
     "comments": {"rules.yaml": """\
