@@ -4,21 +4,34 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.pakar-installed
 
-.PHONY: install run test bench check clean
+.PHONY: install run consult test bench check clean translations
 
 install: $(STAMP)
 
 # Experta 1.9.4 pins frozendict==1.2 (broken on Python >= 3.10): install its real dependencies first,
 # then Experta itself without dependencies. pip cannot resolve both in one requirement list.
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml $(wildcard webui/translations/*/LC_MESSAGES/messages.po)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet 'frozendict>=2.3' 'schema>=0.7'
 	$(BIN)/python -m pip install --quiet --no-deps experta==1.9.4
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/pybabel compile --statistics -d webui/translations
 	touch $(STAMP)
 
+# After changing an interface text: extract the strings and merge them into the catalogues.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o webui/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile --statistics -d webui/translations
+
+# The web app on SQLite (instance/pakar.sqlite3, created on first start) with the bundled KB.
 run: install
+	@echo "Pakar: open http://127.0.0.1:5000 in your browser (Ctrl+C stops it)"
+	$(BIN)/flask --app webui run --host 127.0.0.1 --port 5000
+
+# The terminal consultation (no web server).
+consult: install
 	$(BIN)/pakar consult
 
 test: install

@@ -1,0 +1,47 @@
+"""Pakar's web app: public pages, the two consultations, stored results and the JSON API.
+
+``create_app`` follows Flask's tutorial (flaskr): defaults from :mod:`webui.config`, then the instance
+folder's ``config.py``, then ``PAKAR_*`` environment variables (and ``DATABASE_URL``). The app never
+imports Experta: it calls :mod:`kb` and :mod:`rules` through :mod:`webui.knowledge`.
+
+    flask --app webui run                       # development
+    gunicorn -w 2 'webui:create_app()'          # production
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from webui import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build a configured app; ``test_config`` replaces the instance config and environment (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("PAKAR")
+        config.apply_database_url(app.config, os.environ.get("DATABASE_URL"))
+    else:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.ensure_secret_key(app)
+
+    from webui import (api, commands, consult, errorpages, extensions, i18n, knowledge, labels, pages, security,
+                       store)
+
+    extensions.init_app(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+    security.init_app(app)
+    knowledge.init_app(app)
+    store.init_app(app)
+    commands.init_app(app)
+    errorpages.init_app(app)
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(consult.bp)
+    app.register_blueprint(api.bp)
+    return app

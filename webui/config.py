@@ -1,0 +1,64 @@
+"""Configuration defaults, and the two settings that need more than a value (database URL, secret key)."""
+from __future__ import annotations
+
+import os
+import secrets
+
+SECRET_FILE = "secret_key"
+
+
+def defaults(instance_path: str) -> dict:
+    """Every setting Pakar reads, with its default. Override in ``instance/config.py`` or ``PAKAR_<NAME>``."""
+    return {
+        # None: read or create instance/secret_key (so `make run` works and sessions survive a restart).
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "pakar.sqlite3"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Create the tables on start when the database is empty (SQLite on first `make run`). Production
+        # databases are migrated with `flask --app webui db upgrade` instead.
+        "AUTO_MIGRATE": True,
+        "KB_PATH": None,                  # None: the KB bundled with Pakar (kb/covid19)
+        "RETENTION_DAYS": 30,             # `flask --app webui purge` deletes results older than this
+        # The screening result's hotline; None: the one the KB's solution names (PSC 119, Kemenkes 119 ext 9).
+        "HOTLINE_NAME": None,
+        "HOTLINE_NUMBER": None,
+        "LANGUAGES": ("id", "en"),
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,   # set True behind HTTPS (PAKAR_SESSION_COOKIE_SECURE=true)
+        "PERMANENT_SESSION_LIFETIME": 3600,
+        "WTF_CSRF_TIME_LIMIT": 3600 * 4,
+        "MAX_CONTENT_LENGTH": 64 * 1024,  # a consultation is a few hundred bytes
+        "HSTS": False,                    # send Strict-Transport-Security (only behind HTTPS)
+    }
+
+
+def apply_database_url(cfg, url: str | None) -> None:
+    """Use ``DATABASE_URL`` (Heroku-style ``postgres://`` included) with the psycopg 3 driver."""
+    if not url:
+        return
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+            break
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+
+
+def ensure_secret_key(app) -> None:
+    """Keep a configured key; otherwise read (or create once) a random one in the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = os.path.join(app.instance_path, SECRET_FILE)
+    try:
+        with open(path, encoding="ascii") as fh:
+            key = fh.read().strip()
+    except FileNotFoundError:
+        key = ""
+    if not key:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key)
+    app.config["SECRET_KEY"] = key
