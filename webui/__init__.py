@@ -27,6 +27,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     else:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        # Behind a reverse proxy, receipt URLs must carry the public scheme and host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
     config.ensure_secret_key(app)
 
     from webui import (api, commands, consult, errorpages, extensions, i18n, knowledge, labels, pages, security,

@@ -32,6 +32,7 @@ def defaults(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": 3600 * 4,
         "MAX_CONTENT_LENGTH": 64 * 1024,  # a consultation is a few hundred bytes
         "HSTS": False,                    # send Strict-Transport-Security (only behind HTTPS)
+        "PROXY_COUNT": 0,                 # trusted reverse proxies in front (X-Forwarded-* headers)
     }
 
 
