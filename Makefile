@@ -34,8 +34,16 @@ run: install
 consult: install
 	$(BIN)/pakar consult
 
+# PostgreSQL for the web tests: PAKAR_TEST_POSTGRES_URL when set, else a local server that .ci/services.sh
+# starts (its PostgreSQL tests skip when there is none, except in CI). `make test PYTEST_ARGS='-k store'`.
+# Exit status 5 means pytest collected nothing: it fails, with a line that says so.
+PYTEST_ARGS ?=
 test: install
-	$(BIN)/python -m pytest
+	@url="$$(bash .ci/services.sh)" || exit $$?; \
+	if [ -n "$$url" ]; then export PAKAR_TEST_POSTGRES_URL="$$url"; fi; \
+	status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests, so nothing was checked" >&2; fi; \
+	exit $$status
 
 check: install
 	$(BIN)/pakar kb check
