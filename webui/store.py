@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, inspect
+from sqlalchemy import delete, event, inspect
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webui.errors import StartupError
 from webui.extensions import db, migrate
 from webui.models import Consultation
 
 TOKEN_BYTES = 18       # 144 random bits: 24 URL-safe characters, not guessable
+# ASCII only: str.isalnum() would also pass "é" or "٣", and such junk must not reach the database either.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{24}")
 
 
 def key_of(token: str) -> str:
@@ -20,8 +24,7 @@ def key_of(token: str) -> str:
 
 def looks_like_token(token: str) -> bool:
     """A cheap shape check, so junk in a URL never reaches the database."""
-    return (isinstance(token, str) and len(token) == 24
-            and all(c.isalnum() or c in "-_" for c in token))
+    return isinstance(token, str) and TOKEN_SHAPE.fullmatch(token) is not None
 
 
 def save(request: dict, result: dict, *, for_other: bool = False) -> str:
@@ -34,13 +37,45 @@ def save(request: dict, result: dict, *, for_other: bool = False) -> str:
         outcome=result.get("solution") or result.get("diagnosis"),
         request=request, result=body, trace=result.get("trace") or {},
     )
-    db.session.add(row)
     try:
+        db.session.add(row)
         db.session.commit()
-    except Exception:
+    except BaseException:
+        # Roll back and re-raise: a failed call leaves nothing half done and the session usable.
         db.session.rollback()
         raise
     return token
+
+
+def _delete(statement) -> int:
+    """Run one DELETE in its own transaction; return how many rows went."""
+    try:
+        done = db.session.execute(statement).rowcount
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return done
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime, whatever the backend gives: SQLite returns it naive (it was
+    written in UTC), PostgreSQL in the connection's time zone (which need not be UTC)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+@event.listens_for(Consultation, "load")
+def _created_at_in_utc(row, _context) -> None:
+    # set_committed_value: the normalised value is what the database holds, so the row is not made dirty.
+    set_committed_value(row, "created_at", _utc(row.__dict__.get("created_at")))
+
+
+@event.listens_for(Consultation, "refresh")
+def _created_at_in_utc_again(row, _context, attrs) -> None:
+    if attrs is None or "created_at" in attrs:
+        set_committed_value(row, "created_at", _utc(row.__dict__.get("created_at")))
 
 
 def get(token: str) -> Consultation | None:
@@ -53,17 +88,19 @@ def remove(token: str) -> bool:
     """Delete a stored consultation; False when there was none."""
     if not looks_like_token(token):
         return False
-    done = db.session.execute(delete(Consultation).where(Consultation.key == key_of(token))).rowcount
-    db.session.commit()
-    return bool(done)
+    return bool(_delete(delete(Consultation).where(Consultation.key == key_of(token))))
 
 
 def purge(older_than_days: int, *, now: datetime | None = None) -> int:
-    """Delete every consultation created more than ``older_than_days`` ago; return how many."""
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
-    done = db.session.execute(delete(Consultation).where(Consultation.created_at < cutoff)).rowcount
-    db.session.commit()
-    return done
+    """Delete every consultation created more than ``older_than_days`` ago; return how many.
+
+    ``now`` (tests) must be timezone-aware. It is turned into UTC first: SQLite compares the stored UTC
+    text with the parameter's wall-clock digits, so 12:00+07:00 must be sent as 05:00.
+    """
+    if now is not None and now.tzinfo is None:
+        raise ValueError("purge(now=...) needs a timezone-aware datetime")
+    cutoff = (now or datetime.now(timezone.utc)).astimezone(timezone.utc) - timedelta(days=older_than_days)
+    return _delete(delete(Consultation).where(Consultation.created_at < cutoff))
 
 
 def init_app(app) -> None:

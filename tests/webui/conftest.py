@@ -6,11 +6,13 @@ PostgreSQL comes from ``PAKAR_TEST_POSTGRES_URL`` (a role allowed to create data
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from webui import create_app
@@ -30,14 +32,19 @@ def _driver_url(url: str) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A fresh PostgreSQL database for this test session (dropped at the end)."""
+def _postgres_base() -> str:
+    """The server URL from the environment; a skip (a failure in CI) without one."""
     base = os.environ.get(POSTGRES_ENV)
     if not base:
         if _in_ci():
             pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests (see .ci/run)")
         pytest.skip(f"no PostgreSQL: set {POSTGRES_ENV} (make test does when a server is installed)")
+    return base
+
+
+@contextlib.contextmanager
+def _throwaway_database(base: str):
+    """A new, empty PostgreSQL database on ``base``'s server, dropped afterwards (its sessions ended first)."""
     admin_url = make_url(_driver_url(base))
     name = f"pakar_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -52,6 +59,13 @@ def postgres_url():
                 {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test session (dropped at the end)."""
+    with _throwaway_database(_postgres_base()) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -102,3 +116,41 @@ def csrf_token(client):
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, "the screening form carries a CSRF token"
     yield match.group(1)
+
+
+@pytest.fixture
+def build_app(tmp_path):
+    """Build apps on a given database with extra settings: ``build_app(url, RETENTION_DAYS=7)``.
+
+    Like ``app``, their rows are removed and their engines closed after the test.
+    """
+    made = []
+
+    def build(database_url, **overrides):
+        made.append(make_app(database_url, tmp_path, **overrides))
+        return made[-1]
+
+    yield build
+    for built in made:
+        with built.app_context():
+            db.session.remove()
+            if inspect(db.engine).has_table("consultation"):   # AUTO_MIGRATE=False apps may have none
+                with db.engine.begin() as conn:
+                    conn.execute(text("DELETE FROM consultation"))
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database_url, build_app):
+    """``build_app`` on the current backend: ``app_factory(HOTLINE_NUMBER="112")`` runs on both."""
+    yield functools.partial(build_app, database_url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """A database with nothing in it yet, on each backend (for the migration tests)."""
+    if request.param == "sqlite":
+        yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
+    else:
+        with _throwaway_database(_postgres_base()) as url:
+            yield url
