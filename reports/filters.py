@@ -1,29 +1,42 @@
-"""Formatting shared by the web pages and the reports: numbers for people, advice as lists, a QR code."""
+"""Formatting shared by the web pages and the reports: numbers for people, advice as lists, a QR code.
+
+The same functions are Jinja filters in the web app (:mod:`webui.labels` installs :data:`FILTERS`) and in
+the PDF renderer (:func:`reports.render.environment`), so screen, paper and PDF always agree.
+"""
 from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 
+def _rounded(value, places: str) -> Decimal:
+    """``value`` rounded half away from zero, as people round (84.65 → 84.7), never ``-0``."""
+    dec = Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    return dec if dec else Decimal(0)
+
+
 def percent(value, lang: str = "id") -> str:
-    """A percentage for people: one decimal, the language's decimal mark (``84,2`` / ``84.2``)."""
-    return format_decimal(round(float(value), 1), format="#,##0.#", locale=lang)
+    """A percentage for people: at most one decimal, the language's decimal mark (``84,8`` / ``84.8``)."""
+    return format_decimal(_rounded(value, "0.1"), format="#,##0.#", locale=lang)
 
 
 def cf(value, lang: str = "id") -> str:
-    """A certainty factor for people: up to three decimals (``0,84``)."""
-    return format_decimal(round(float(value), 3), format="0.###", locale=lang)
+    """A certainty factor for people: at most three decimals, the language's decimal mark (``0,848``)."""
+    return format_decimal(_rounded(value, "0.001"), format="0.###", locale=lang)
 
 
 def bullets(text: str | None) -> Markup:
-    """Advice written as ``- item`` lines becomes a list; other lines become paragraphs."""
+    """Advice written as ``- item`` lines becomes a list; other lines become paragraphs. Text is escaped."""
     if not text:
         return Markup("")
-    items, parts = [], []
+    items: list[str] = []
+    parts: list[str] = []
     for line in str(text).splitlines():
         line = line.strip()
         if line.startswith("- "):
-            items.append(f"<li>{escape(line[2:])}</li>")
+            items.append(f"<li>{escape(line[2:].strip())}</li>")
             continue
         if items:
             parts.append("<ul>" + "".join(items) + "</ul>")
@@ -35,12 +48,21 @@ def bullets(text: str | None) -> Markup:
     return Markup("".join(parts))
 
 
+QR_MODULE_PX = 3   # the QR's size without CSS: 3 px a module (the stylesheets size it for screen and paper)
+QR_BORDER = 2      # quiet zone in modules; the receipt box around it is white too
+
+
 def qr_svg(url: str) -> Markup:
-    """An inline SVG QR code of ``url`` (no inline style, so it passes a strict CSP)."""
+    """An inline SVG QR code of ``url``: a ``viewBox`` in modules (so CSS can size it), presentation
+    attributes only (no ``style``, so it passes a strict CSP), no XML declaration, no external reference."""
     import segno
 
-    return Markup(segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", light="#fff",
-                                                          title="QR", svgclass="qr", omitsize=False))
+    qr = segno.make(str(url), error="m")
+    svg = qr.svg_inline(scale=1, border=QR_BORDER, dark="#000", light="#fff", svgclass="qr", omitsize=True)
+    side = qr.symbol_size(scale=QR_MODULE_PX, border=QR_BORDER)[0]
+    # segno writes "<svg viewBox=...": give it a default size and make it plain to assistive technology.
+    svg = svg.replace("<svg ", f'<svg width="{side}" height="{side}" focusable="false" aria-hidden="true" ', 1)
+    return Markup(svg)
 
 
 FILTERS = {"percent": percent, "cf": cf, "bullets": bullets, "qr_svg": qr_svg}
