@@ -28,21 +28,23 @@ def cf(value, lang: str = "id") -> str:
 
 
 def bullets(text: str | None) -> Markup:
-    """Advice written as ``- item`` lines becomes a list; other lines become paragraphs. Text is escaped."""
+    """Advice written as ``- item`` lines becomes a list (one ``<ul>`` for consecutive items, blank lines
+    between them allowed); every other non-blank line becomes a paragraph. All text is HTML-escaped."""
     if not text:
         return Markup("")
     items: list[str] = []
     parts: list[str] = []
     for line in str(text).splitlines():
         line = line.strip()
+        if not line:
+            continue            # a blank line neither ends a list nor makes an empty paragraph
         if line.startswith("- "):
             items.append(f"<li>{escape(line[2:].strip())}</li>")
             continue
         if items:
             parts.append("<ul>" + "".join(items) + "</ul>")
             items = []
-        if line:
-            parts.append(f"<p>{escape(line)}</p>")
+        parts.append(f"<p>{escape(line)}</p>")
     if items:
         parts.append("<ul>" + "".join(items) + "</ul>")
     return Markup("".join(parts))

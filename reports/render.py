@@ -33,10 +33,17 @@ def render_html(context: dict, *, gettext=None, ngettext=None) -> str:
 
 
 def render_pdf(context: dict, *, gettext=None, ngettext=None) -> bytes:
-    """The report as a one-page A4 PDF."""
+    """The report as a one-page A4 PDF (the print rules of report.css apply: WeasyPrint renders for print).
+
+    Raises :class:`ReportError` when WeasyPrint or the system libraries it loads (Pango, HarfBuzz) are
+    missing or fail; the web app then offers the browser's Print instead.
+    """
     html = render_html(context, gettext=gettext, ngettext=ngettext)
     try:
         import weasyprint
-    except (ImportError, OSError) as exc:   # OSError: Pango/Cairo libraries missing
+    except (ImportError, OSError) as exc:   # OSError: Pango/HarfBuzz libraries missing
         raise ReportError(f"PDF rendering is unavailable: {exc}") from exc
-    return weasyprint.HTML(string=html, base_url=TEMPLATE_DIR).write_pdf()
+    try:
+        return weasyprint.HTML(string=html, base_url=TEMPLATE_DIR).write_pdf()
+    except OSError as exc:                  # a system library failing while it renders
+        raise ReportError(f"PDF rendering failed: {exc}") from exc

@@ -1,0 +1,215 @@
+"""The report rendered outside the web app, from real consultations: HTML for screen and paper, and a
+WeasyPrint PDF that is one A4 page even for the longest reports (all twenty symptoms; a screening's six
+questions), in Indonesian (the real catalogue) and in English.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from babel.messages.pofile import read_po
+from markupsafe import escape
+from pypdf import PdfReader
+
+import reports
+import rules
+from reports import ReportError, render_html, render_pdf
+
+TOKEN = "Y6HO0Ip2UsFA1N3qCz0BCCM0xK4rW9dLq2ZbT7nE5sA"
+URL = f"https://pakar.example.go.id/r/{TOKEN}"
+CREATED = datetime(2024, 3, 1, 8, 30, tzinfo=timezone.utc)
+PO_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "webui", "translations", "id", "LC_MESSAGES",
+                       "messages.po")
+
+EVERY_SYMPTOM = {f"GC{i:02d}": 1.0 for i in range(1, 21)}          # all at "Pasti Iya"
+ALL_YES = {f"Q{i}": "ya" for i in range(1, 7)}
+
+CASES = [
+    # id, request, outcome code
+    ("diagnosis-all-20", {"mode": "diagnosis", "symptoms": EVERY_SYMPTOM}, "PC02"),
+    ("diagnosis-3", {"mode": "diagnosis", "symptoms": {"GC03": 0.8, "GC04": 0.6, "GC01": 0.4}}, "PC01"),
+    ("diagnosis-none", {"mode": "diagnosis", "symptoms": {}}, None),
+    ("screening-S1", {"mode": "screening", "answers": ALL_YES}, "S1"),
+    ("screening-S3", {"mode": "screening", "answers": {f"Q{i}": "tidak" for i in range(1, 7)}}, "S3"),
+]
+LONGEST = ["diagnosis-all-20", "screening-S1"]
+
+
+@pytest.fixture(scope="module")
+def indonesian():
+    """gettext for Indonesian from the project's catalogue (the .po file: the .mo is built at install)."""
+    with open(PO_PATH, "rb") as fh:
+        catalog = read_po(fh, locale="id")
+    strings = {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    yield lambda s: strings.get(s, s)
+
+
+@pytest.fixture
+def gettext(indonesian):
+    """The interface language's gettext: Indonesian from the catalogue, English as written in the code."""
+    yield lambda lang: indonesian if lang == "id" else None
+
+
+def make_context(kb, request: dict, lang: str, *, for_other=False, stale=False) -> dict:
+    """What ``webui.consult.result_context`` gives the template, built from a real consultation."""
+    result = {k: v for k, v in rules.consult(kb, {**request, "lang": lang}).items() if k != "trace"}
+    row = SimpleNamespace(mode=request["mode"], kb_version=kb.short_version, created_at=CREATED,
+                          for_other=for_other, lang=lang)
+    hotline = result.get("hotline") if request["mode"] == "screening" else None
+    return {"kb": kb, "row": row, "result": result, "token": TOKEN, "url": URL, "hotline": hotline,
+            "stale": stale, "lang": lang}
+
+
+def case(name):
+    return next(c for c in CASES if c[0] == name)
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("name", LONGEST)
+def test_longest_reports_are_one_a4_page(kb, gettext, name, lang):
+    """The worst case on paper: every line the template can add (for someone else, a stale KB) as well."""
+    _, request, outcome = case(name)
+    english = "Quick screening result" if request["mode"] == "screening" else "Detailed diagnosis result"
+    title = (gettext(lang) or str)(english)
+    assert (title == english) == (lang == "en")          # the Indonesian title comes from the catalogue
+    data = render_pdf(make_context(kb, request, lang, for_other=True, stale=True), gettext=gettext(lang))
+    assert data.startswith(b"%PDF-")
+    pdf = PdfReader(io.BytesIO(data))
+    assert len(pdf.pages) == 1
+    box = pdf.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)      # A4 in points
+    text = pdf_text(data)
+    flat = re.sub(r"\s+", "", text)
+    assert URL in flat
+    assert kb.short_version in text
+    assert outcome in text
+    assert title in text
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("name, request_body, outcome", CASES, ids=[c[0] for c in CASES])
+def test_pdf_of_each_kind(kb, gettext, name, request_body, outcome, lang):
+    data = render_pdf(make_context(kb, request_body, lang), gettext=gettext(lang))
+    assert data.startswith(b"%PDF-")
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
+    text = pdf_text(data)
+    assert URL in re.sub(r"\s+", "", text)
+    assert kb.short_version in text
+    if outcome:
+        assert outcome in text
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("name, request_body, outcome", CASES, ids=[c[0] for c in CASES])
+def test_html_is_self_contained(kb, gettext, name, request_body, outcome, lang):
+    """No script, no inline style attribute, and no address but the receipt's own: nothing is fetched."""
+    html = render_html(make_context(kb, request_body, lang, for_other=True), gettext=gettext(lang))
+    assert html.startswith("<!doctype html>")
+    assert f'<html lang="{lang}">' in html
+    assert "<script" not in html.lower()
+    assert " style=" not in html
+    assert re.findall(r"https?://[^\s\"'<>)]+", html) == [URL, URL]          # the link and its text
+    assert re.findall(r"\b(?:src|srcset|xlink:href)=", html) == []
+    assert "@import" not in html and "url(" not in html
+    assert [m for m in re.findall(r'href="([^"]*)"', html) if not m.startswith("tel:")] == [URL]
+    assert html.count("<svg") == 1 + len(make_context(kb, request_body, lang)["result"].get("ranking", []))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_screening_lists_the_six_questions_and_answers(kb, gettext, lang):
+    ctx = make_context(kb, {"mode": "screening", "answers": {**ALL_YES, "Q1": "ragu", "Q6": "tidak"}}, lang)
+    html = render_html(ctx, gettext=gettext(lang))
+    answers = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html)
+    label = lambda code: str(escape(kb.answer_label(code).get(lang)))  # noqa: E731
+    assert answers == [(str(escape(q.text.get(lang))), label(code))
+                       for q, code in zip(kb.questions, ["ragu", "ya", "ya", "ya", "ya", "tidak"])]
+    assert len(answers) == 6
+    assert f'href="tel:0331487441">(0331) 487441</a>' in html
+    assert 'class="outcome outcome-s1"' in html
+
+
+DIAGNOSIS_TEXTS = [
+    # language, outcome heading, certainty, chart rows (code, percent, CF, bar width), symptoms, why
+    ("id", "PC01</span> Suspek COVID-19", "94,6%",
+     [("PC01", "94,6%", "0,946", "94.56"), ("PC02", "92%", "0,92", "92.0")],
+     [("Pilek atau hidung tersumbat", "Mungkin Iya"), ("Demam di atas 38 °C", "Hampir Pasti Iya"),
+      ("Batuk kering", "Kemungkinan Besar Iya")],
+     "PC01 di urutan pertama karena CF-nya lebih tinggi (0.9456 &gt; 0.92 untuk PC02)."),
+    ("en", "PC01</span> Suspect COVID-19", "94.6%",
+     [("PC01", "94.6%", "0.946", "94.56"), ("PC02", "92%", "0.92", "92.0")],
+     [("Runny or blocked nose", "Maybe"), ("Fever above 38 °C", "Almost certainly"), ("Dry cough", "Likely")],
+     "PC01 ranks first because its CF is higher (0.9456 &gt; 0.92 for PC02)."),
+]
+
+
+@pytest.mark.parametrize("lang, title, certainty, chart, symptoms, why", DIAGNOSIS_TEXTS, ids=["id", "en"])
+def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certainty, chart, symptoms, why):
+    """Fever 0.8, dry cough 0.6, runny nose 0.4: the numbers in the language's decimal mark, one bar each."""
+    html = render_html(make_context(kb, case("diagnosis-3")[1], lang), gettext=gettext(lang))
+    assert f'<h2 id="outcome-title"><span class="code">{title}</h2>' in html
+    assert f"<strong>{certainty}</strong>" in html
+    rows = re.findall(r'<td class="code-cell">(\w+)</td>.*?<strong>([^<]+)</strong> <span class="cf">\(CF ([^)]+)\)'
+                      r'.*?<rect width="100" height="4" fill="#dde3e9"/><rect width="([\d.]+)"', html, re.S)
+    assert rows == chart
+    assert re.findall(r'<li><span class="symptom-name">(.*?)</span> — <em>(.*?)</em></li>', html) == symptoms
+    assert f'<p class="why-short">{why}</p>' in html
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_conclusion_has_no_chart(kb, gettext, lang):
+    html = render_html(make_context(kb, case("diagnosis-none")[1], lang), gettext=gettext(lang))
+    assert 'class="ranking"' not in html and 'class="outcome outcome-none"' in html
+    assert html.count("<svg") == 1                  # the QR code only
+
+
+class _Refuse:
+    """An import hook that makes ``import weasyprint`` fail as a broken installation would."""
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise self.exc
+        return None
+
+
+@pytest.fixture
+def no_weasyprint(monkeypatch):
+    """Forget the imported WeasyPrint for one test; the hook put in front of the importers decides."""
+    for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+        monkeypatch.delitem(sys.modules, name)
+    yield lambda exc: monkeypatch.setattr(sys, "meta_path", [_Refuse(exc), *sys.meta_path])
+
+
+@pytest.mark.parametrize("exc", [ImportError("No module named 'weasyprint'"),
+                                 OSError("cannot load library 'libpango-1.0-0'")],
+                         ids=["not-installed", "no-pango"])
+def test_report_error_without_weasyprint(kb, no_weasyprint, exc):
+    no_weasyprint(exc)
+    with pytest.raises(ReportError, match=re.escape(f"PDF rendering is unavailable: {exc}")):
+        render_pdf(make_context(kb, case("screening-S3")[1], "en"))
+
+
+def test_report_error_when_rendering_fails(kb, monkeypatch):
+    import weasyprint
+
+    def broken(self, *args, **kwargs):
+        raise OSError("cairo went away")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", broken)
+    with pytest.raises(ReportError, match="PDF rendering failed: cairo went away"):
+        render_pdf(make_context(kb, case("screening-S3")[1], "en"))
+
+
+def test_report_error_is_exported():
+    assert reports.ReportError is ReportError and issubclass(ReportError, Exception)
