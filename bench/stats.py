@@ -13,6 +13,29 @@ import time
 from dataclasses import dataclass
 
 
+def percentile(values, p: float):
+    """Nearest-rank percentile of ``values`` (p in 0..100): the smallest value with at least p% at or below it.
+
+    Nearest rank returns a value that was measured (never an interpolation between two), so a p99 of
+    a short series is its worst sample or close to it, as it should be.
+    """
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("percentile of an empty series")
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values) -> float:
+    """The middle value (the mean of the two middle ones for an even count)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        raise ValueError("median of an empty series")
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 @dataclass(frozen=True)
 class Series:
     """The samples (ns) of one timed series."""
@@ -26,16 +49,11 @@ class Series:
 
     def percentile(self, p: float) -> float:
         """Nearest-rank percentile in ms (p in 0..100)."""
-        ordered = sorted(self.samples)
-        rank = max(1, math.ceil(p / 100 * len(ordered)))
-        return ordered[rank - 1] / 1e6
+        return percentile(self.samples, p) / 1e6
 
     @property
     def median_ms(self) -> float:
-        ordered = sorted(self.samples)
-        n = len(ordered)
-        mid = n // 2
-        return (ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2) / 1e6
+        return median(self.samples) / 1e6
 
     @property
     def p99_ms(self) -> float:
