@@ -1,7 +1,8 @@
 """``python -m bench``: run the benchmark and print its table, side by side with a reference run.
 
 Options: ``--quick`` (few iterations: a smoke test, noisy figures), ``--json FILE`` (write the figures),
-``--profile`` (then show where Pakar's diagnosis time goes, with cProfile),
+``--profile`` (then show where Pakar's diagnosis time goes, with cProfile), ``--web-workers N`` and
+``--web-worker-class sync|gthread`` (the gunicorn of the web section; default: one sync worker per core),
 ``--save-reference`` (write them to the reference file, by default bench/reference.json, which is
 committed), ``--reference FILE`` (compare with, or save to, another file, e.g. a reference of your own
 machine in bench/reference-local.json, which git ignores). Progress goes to stderr, the table to stdout.
@@ -9,6 +10,7 @@ machine in bench/reference-local.json, which git ignores). Progress goes to stde
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -153,11 +155,63 @@ def render(result: dict, reference: dict | None, reference_path: str) -> str:
         then = ref_targets.get(t["id"], {}).get("value")
         out.append(f"   {t['text']:<46} {fmt(t['value']):>9} {limit:>7} {verdict:>6}  | {fmt(then):>9}"
                    f" {ratio(t['value'], then):>8}")
+    out += web_lines(fig.get("web"), ref.get("web"))
     return "\n".join(out)
 
 
+WEB_ROWS = (("web", "web: gunicorn + Flask + storage"), ("engine", "engine only: rules.consult, 1 thread"),
+            ("storage", "storage alone: save + get, 1 thread"),
+            ("null", "harness floor: null app, same server"))
+
+
+def _cpu(row: dict):
+    """CPU ms per consultation: the server's for the rows served by gunicorn, this process's otherwise."""
+    return row.get("server_cpu_ms", row.get("cpu_ms"))
+
+
+def web_lines(fig: dict | None, ref: dict | None) -> list[str]:
+    """Section 5: the web figures beside the engine-only one, with ratios against the reference run."""
+    out = ["", "5. Through the web: POST /api/v1/consultations under gunicorn, beside the engine alone"]
+    if not fig:
+        return out + ["   (not run)"]
+    if "error" in fig:
+        return out + ["   FAILED: " + line for line in fig["error"].splitlines()]
+    ref = ref if ref and "error" not in ref else {}
+    st = fig["settings"]
+    threads = f" x {st['threads']} threads" if st["worker_class"] == "gthread" else ""
+    load_avg = "-" if st.get("load_average") is None else f"{st['load_average']:.2f}"
+    out += [f"   gunicorn: {st['workers']} {st['worker_class']} workers{threads}; load generator in its own process,"
+            f" {st['concurrency']} connections; {st['warmup']} warm-up + {st['requests']} timed requests;"
+            f" load average {load_avg} at start",
+            f"   mix: {st['mix']}; every POST stores its row ({st['database']})",
+            f"   {'series':<40} {'cons/s':>8} {'median ms':>10} {'p99 ms':>9} {'CPU ms':>7}  |"
+            f" {'ref cons/s':>10} {'now/ref':>8} {'ref median':>10} {'now/ref':>8}"]
+    for key, label in WEB_ROWS:
+        row, then = fig[key], ref.get(key, {})
+        out.append(f"   {label:<40} {per_s(row['per_s']):>8} {ms(row['median_ms']):>10} {ms(row['p99_ms']):>9}"
+                   f" {ms(_cpu(row)):>7}  | {per_s(then.get('per_s')):>10} {ratio(row['per_s'], then.get('per_s')):>8}"
+                   f" {ms(then.get('median_ms')):>10} {ratio(row['median_ms'], then.get('median_ms')):>8}")
+    now, then = fig["ratios"], ref.get("ratios", {})
+    out.append(f"   {'web / engine':<40} {times(now['per_s']):>8} {times(now['median']):>10} {'':>9}"
+               f" {times(now['cost']):>7}  | {times(then.get('per_s')):>10} {ratio(now['per_s'], then.get('per_s')):>8}"
+               f" {times(then.get('median')):>10} {ratio(now['median'], then.get('median')):>8}")
+    b, web, stored = fig["breakdown"], fig["web"], fig["storage"]
+    out.append(f"   server CPU a consultation, ms: {ms(b['server_ms'])} = engine {ms(b['engine_ms'])} + storage"
+               f" {ms(b['storage_ms'])} + HTTP and gunicorn {ms(b['http_ms'])} (null app) + Flask, JSON and the rest"
+               f" {ms(b['rest_ms'])}; the load generator takes {ms(web['client_cpu_ms'])} more on the same cores")
+    out.append(f"   storage: {ms(stored['mean_ms'])} ms wall for {ms(stored['cpu_ms'])} ms CPU (the rest waits for"
+               f" the disk's commit); latency at {st['concurrency']} connections on {st['workers']} workers"
+               f" includes waiting for a free worker")
+    out.append(f"   answered 201: web {web['ok']}/{web['count']}, harness {fig['null']['ok']}/{fig['null']['count']};"
+               f" rows stored {web['stored']} for {web['posted']} POSTs (warm-up included)")
+    bad = {status: n for status, n in web["statuses"].items() if status != "201"}
+    if bad:
+        out.append(f"   NOT 201: {bad}")
+    return out
+
+
 def profile_lines(log) -> list[str]:
-    """Section 5 (--profile): cProfile of Pakar's diagnosis on the bundled KB, and on 100x (control workload)."""
+    """Section 6 (--profile): cProfile of Pakar's diagnosis on the bundled KB, and on 100x (control workload)."""
     import tempfile
 
     import kb as kb_pkg
@@ -169,7 +223,7 @@ def profile_lines(log) -> list[str]:
     work = workloads.diagnosis(base)
     rounds = 3
     stats = costs.profile(build_engine(base, "diagnosis").consult, work, rounds)
-    lines = ["5. Where Pakar's diagnosis time goes (cProfile, bundled KB; shares are indicative)"]
+    lines = ["6. Where Pakar's diagnosis time goes (cProfile, bundled KB; shares are indicative)"]
     lines += costs.report(stats, len(work) * rounds)
     by_size = {}
     with tempfile.TemporaryDirectory(prefix="pakar-bench-") as tmp:
@@ -190,6 +244,10 @@ def main(argv=None) -> int:
     parser.add_argument("--save-reference", action="store_true", help="write the figures as the reference run")
     parser.add_argument("--profile", action="store_true", help="then profile Pakar's diagnosis (bundled KB, and what"
                         " grows at 100x) with cProfile")
+    parser.add_argument("--web-workers", type=int, metavar="N", help="gunicorn workers for the web section"
+                        " (default: one per CPU core)")
+    parser.add_argument("--web-worker-class", choices=("sync", "gthread"), help="gunicorn worker class for the"
+                        " web section (default: sync, gunicorn's own default and the README's production command)")
     parser.add_argument("--reference", metavar="FILE", default=str(DEFAULT_REFERENCE),
                         help="reference file to compare with / save to (default: bench/reference.json)")
     args = parser.parse_args(argv)
@@ -201,7 +259,12 @@ def main(argv=None) -> int:
     def log(message):
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
-    result = suite.run(suite.QUICK if args.quick else suite.FULL, log)
+    settings = suite.QUICK if args.quick else suite.FULL
+    web_changes = {name: value for name, value in (("workers", args.web_workers),
+                                                   ("worker_class", args.web_worker_class)) if value}
+    if web_changes:
+        settings = dataclasses.replace(settings, web=dataclasses.replace(settings.web, **web_changes))
+    result = suite.run(settings, log)
     try:
         shown = str(reference_path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -215,7 +278,8 @@ def main(argv=None) -> int:
     if args.save_reference:
         reference_path.write_text(text, encoding="utf-8")
         print(f"\nReference saved to {shown}")
-    return 0
+    # The bench never fails on time, but a web app that does not serve is a failure.
+    return 1 if "error" in result["figures"]["web"] else 0
 
 
 if __name__ == "__main__":

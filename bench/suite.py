@@ -2,7 +2,8 @@
 
 Sections: (1) diagnosis and screening on the bundled KB, Pakar vs CLIPS vs plain Python, with an
 agreement check of their answers; (2) scaling: synthetic KBs 1x, 10x and 100x the bundled one;
-(3) the cost of Experta's logging trap; (4) the targets, judged on the figures.
+(3) the cost of Experta's logging trap; (4) the targets, judged on the figures; (5) consultations
+through the web app under gunicorn, beside the engine alone (:mod:`bench.web`).
 Nothing here asserts on time: the targets are reported as PASS/MISS, never raised.
 """
 from __future__ import annotations
@@ -16,11 +17,11 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import metadata
 
 import kb as kb_pkg
-from bench import clips_kb, plain, synthetic, workloads
+from bench import clips_kb, plain, synthetic, web, workloads
 from bench.stats import Series, measure, measure_interleaved, once_ms
 from rules.engine import build_engine
 
@@ -33,17 +34,27 @@ TARGET_GROWTH = 1.5
 
 @dataclass(frozen=True)
 class Settings:
-    """How many timed passes over each workload (``blocks``: how many alternations between engines)."""
+    """How many timed passes over each workload (``blocks``: how many alternations between engines).
+
+    ``web``: how many requests the web section sends (its mix is 296 requests: the full run sends it
+    ten times, the quick run about once); ``name`` is the run's mode as the report shows it.
+    """
 
     diagnosis_rounds: int
     screening_rounds: int
     scaling_rounds: int
     logging_rounds: int
     blocks: int
+    web: web.Settings
+    name: str = "full"
 
 
-FULL = Settings(diagnosis_rounds=50, screening_rounds=100, scaling_rounds=20, logging_rounds=20, blocks=5)
-QUICK = Settings(diagnosis_rounds=3, screening_rounds=5, scaling_rounds=2, logging_rounds=2, blocks=1)
+WEB_FULL = web.Settings(requests=2960, warmup=296, null_requests=2000, engine_rounds=10, storage_rounds=3)
+WEB_QUICK = web.Settings(requests=300, warmup=60, null_requests=300, engine_rounds=1, storage_rounds=1)
+FULL = Settings(diagnosis_rounds=50, screening_rounds=100, scaling_rounds=20, logging_rounds=20, blocks=5,
+                web=WEB_FULL)
+QUICK = Settings(diagnosis_rounds=3, screening_rounds=5, scaling_rounds=2, logging_rounds=2, blocks=1,
+                 web=WEB_QUICK, name="quick")
 
 
 def _figures(series: Series) -> dict:
@@ -274,10 +285,12 @@ def run(settings: Settings, log=lambda message: None) -> dict:
     screening = screening_section(base, settings, log)
     logging_figures = logging_section(diagnosis.pop("engine"), diagnosis.pop("workload"), settings, log)
     scaling = scaling_section(base, settings, log)
+    # Last: its server and load generator start after the in-process series, so they do not overlap.
+    web_figures = web.section(base, settings.web, log)
     figures = {"diagnosis": diagnosis["figures"], "screening": screening["figures"], "scaling": scaling,
-               "logging": logging_figures, "build_ms": diagnosis["build_ms"]}
+               "logging": logging_figures, "build_ms": diagnosis["build_ms"], "web": web_figures}
     meta = {"kb": base.id, "kb_label": base.label, "kb_version": base.short_version,
-            "mode": "quick" if settings == QUICK else "full", "settings": settings.__dict__,
+            "mode": settings.name, "settings": asdict(settings),
             "python": platform.python_version(), "implementation": sys.implementation.name,
             "experta": _version("experta"), "clipspy": clips_kb.version(), "cpus": os.cpu_count(),
             "machine": platform.machine(), "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
