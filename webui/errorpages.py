@@ -22,7 +22,7 @@ def _is_api() -> bool:
 
 
 def init_app(app) -> None:
-    from webui.api import error
+    from webui import api
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -34,7 +34,7 @@ def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc):
         if _is_api():
-            return error(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
+            return api.http_error(exc)
         title, message = TITLES.get(exc.code, (exc.name, exc.description))
         return render_template("error.html", code=exc.code, title=title, message=message), exc.code
 
@@ -42,7 +42,7 @@ def init_app(app) -> None:
     def unexpected(exc):
         app.logger.exception("unexpected error")
         if _is_api():
-            return error(500, "internal", "Internal error.")
+            return api.internal_error()
         return render_template("error.html", code=500, title=InternalServerError.name,
                                message=_("Something went wrong on our side. Nothing was stored. "
                                          "Please try again.")), 500
