@@ -93,12 +93,13 @@ def diagnosis():
     groups = knowledge.symptom_groups(kb, lang)
     if request.method == "GET":
         return _render("diagnosis.html", kb=kb, groups=groups, chosen={}, errors={}, for_other=False)
-    chosen, symptoms, errors = forms.diagnosis(kb, request.form)
-    who = request.form.get("for_other") == "1"
-    if errors:
-        return _render("diagnosis.html", 400, kb=kb, groups=groups, chosen=chosen, errors=errors,
-                       for_other=who)
-    return _finish({"mode": "diagnosis", "symptoms": symptoms, "lang": lang}, who)
+    read = forms.diagnosis(kb, request.form)
+    if not read.ok:
+        if read.problem:
+            flash(read.problem)     # the page has no slot for a form-wide problem: it shows at the top
+        return _render("diagnosis.html", 400, kb=kb, groups=groups, chosen=read.chosen, errors=read.errors,
+                       for_other=read.for_other)
+    return _finish({"mode": "diagnosis", "symptoms": read.symptoms, "lang": lang}, read.for_other)
 
 
 def _finish(req: dict, for_other: bool, clear: str | None = None):

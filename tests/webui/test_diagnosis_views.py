@@ -1,0 +1,183 @@
+"""The detailed diagnosis page as a browser uses it (CSRF on): the form's layout, exact certainties on the
+result page in both languages, and bad or forged input refused with a message, never a 500."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pytest
+
+import rules
+
+# The issue's order of the groups, and the KB's symptoms in each (KB order within a group).
+GROUPS = [
+    ("respiratory", "Breathing and airways", ["GC01", "GC02", "GC04", "GC07"]),
+    ("general", "General", ["GC03", "GC09"]),
+    ("digestive", "Digestion", ["GC17", "GC18", "GC19"]),
+    ("senses", "Smell and taste", ["GC10", "GC11"]),
+    ("skin", "Skin", ["GC12"]),
+    ("comorbidity", "Other illnesses (comorbidities)", ["GC13", "GC14", "GC15", "GC16"]),
+    ("exposure", "Contact and travel", ["GC05"]),
+    ("severity", "Severity", ["GC06", "GC08", "GC20"]),
+]
+SCALE = ["tidak", "mungkin_tidak", "mungkin_iya", "kemungkinan_besar", "hampir_pasti", "pasti"]
+
+
+def test_twenty_selects_in_eight_groups_in_the_issue_order(visitor, bundled_kb, indonesian):
+    response = visitor.get("/diagnosis")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    fieldsets = visitor.form().find_all("fieldset")
+    assert [f.one("legend").text for f in fieldsets] == [indonesian(label) for _, label, _ in GROUPS]
+    assert [[s.attrs["name"] for s in f.find_all("select")] for f in fieldsets] == [codes for *_, codes in GROUPS]
+    for select in visitor.form().find_all("select"):
+        options = select.find_all("option")
+        assert [o.attrs["value"] for o in options] == SCALE
+        # Every symptom starts at "No": a person only changes what they have.
+        assert [o.attrs["value"] for o in options if "selected" in o.attrs] == ["tidak"]
+        assert [o.text for o in options] == [lv.label.id for lv in bundled_kb.scale]
+        # Each select has its own visible label with the KB's question.
+        symptom = next(s for s in bundled_kb.symptoms if s.code == select.attrs["id"])
+        assert visitor.dom.one("label", for_=select.attrs["id"]).text == symptom.question.id
+
+
+def test_the_groups_in_english(visitor):
+    visitor.get("/lang/en")
+    visitor.get("/diagnosis")
+    assert [f.one("legend").text for f in visitor.form().find_all("fieldset")] == [label for _, label, _ in GROUPS]
+
+
+def expected_percent(value, lang: str) -> str:
+    """One decimal at most, the language's decimal mark: written here independently of the app's filter."""
+    text = str(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_EVEN)).removesuffix(".0")
+    return text.replace(".", ",") if lang == "id" else text
+
+
+def expected_cf(value, lang: str) -> str:
+    text = str(Decimal(str(value)).quantize(Decimal("0.001"), ROUND_HALF_EVEN)).rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "id" else text
+
+
+# answers -> the ranking as shown in Indonesian: (code, percent, CF, symptoms counted), best first.
+DIAGNOSIS_CASES = {
+    "fever-certain-tie": ({"GC03": "pasti"}, [("PC01", "100", "1", 1), ("PC02", "100", "1", 1)]),
+    "cold-sure-throat-maybe": ({"GC01": "pasti", "GC02": "mungkin_iya", "GC06": "kemungkinan_besar"},
+                               [("PC01", "84,8", "0,848", 2), ("PC02", "48", "0,48", 1)]),
+    "probable-ahead": ({"GC06": "mungkin_tidak", "GC08": "mungkin_iya", "GC17": "hampir_pasti"},
+                       [("PC02", "77", "0,77", 3), ("PC01", "64", "0,64", 1)]),
+    "rounded": ({"GC03": "hampir_pasti", "GC04": "hampir_pasti", "GC08": "kemungkinan_besar"},
+                [("PC02", "97,4", "0,974", 3), ("PC01", "96", "0,96", 2)]),
+    "probable-only": ({"GC13": "kemungkinan_besar", "GC20": "mungkin_iya"}, [("PC02", "56,5", "0,565", 2)]),
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("answers, ranking", DIAGNOSIS_CASES.values(), ids=DIAGNOSIS_CASES.keys())
+def test_result_shows_exact_certainties(visitor, bundled_kb, answers, ranking, lang):
+    engine = rules.consult(bundled_kb, {"mode": "diagnosis", "symptoms": answers, "lang": lang})
+    # The table above is the engine's answer, formatted: guard the table itself first.
+    assert [(r["code"], expected_percent(r["percent"], "id"), expected_cf(r["cf"], "id"), r["evidence"])
+            for r in engine["ranking"]] == ranking
+
+    if lang == "en":
+        visitor.get("/lang/en")
+    visitor.get("/diagnosis")
+    response = visitor.submit(answers)
+    assert response.status_code == 302
+    assert visitor.get(response.location).status_code == 200
+    dom = visitor.dom
+
+    top = engine["ranking"][0]
+    assert dom.one("h2", id="outcome-title").text == f"{engine['diagnosis']} {engine['name']}"
+    percent, cf = expected_percent(top["percent"], lang), expected_cf(top["cf"], lang)
+    certainty = dom.one("p", class_="certainty")
+    assert certainty.one("strong").text == f"{percent}%"
+    assert certainty.one("span", class_="cf").text == f"(CF {cf})"
+
+    # Every concluded hypothesis has its row in the table, each with its bar (an SVG) drawn to scale.
+    rows = dom.one("table", class_="ranking").one("tbody").find_all("tr")
+    assert len(rows) == len(engine["ranking"])
+    for row, hyp in zip(rows, engine["ranking"]):
+        cells = [c for c in row.children if not isinstance(c, str)]
+        assert cells[0].text == hyp["code"]
+        assert cells[1].text == hyp["name"]
+        assert cells[2].text.startswith(
+            f"{expected_percent(hyp['percent'], lang)}% (CF {expected_cf(hyp['cf'], lang)})")
+        assert cells[3].text == str(hyp["evidence"])
+        bar = row.one("svg").find_all("rect")[-1]
+        assert float(bar.attrs["width"]) == pytest.approx(hyp["percent"], abs=0.01)
+
+    # The chosen symptoms are listed with the level chosen, in the page language.
+    listed = [li.text for li in dom.one("ul", class_="symptoms").find_all("li")]
+    assert listed == [f"{s['name']} — {s['level']}" for s in engine["symptoms"]]
+    assert len(listed) == len(answers)
+
+
+def test_nothing_reported_gives_no_conclusion(visitor, indonesian):
+    visitor.get("/diagnosis")
+    response = visitor.submit({})
+    visitor.get(response.location)
+    assert visitor.dom.one("h2", id="outcome-title").text == indonesian("No conclusion")
+    assert visitor.dom.find("table", class_="ranking") is None
+    assert visitor.dom.find("ul", class_="symptoms") is None
+
+
+def test_for_someone_else(visitor, indonesian):
+    visitor.get("/diagnosis")
+    visitor.get(visitor.submit({"GC03": "pasti", "for_other": "1"}).location)
+    assert visitor.dom.one("p", class_="for-other").text == indonesian("These answers were given for another person.")
+
+
+# --- bad input: the page again with a message (400), nothing stored -------------------------------------------
+
+NOT_OURS = "That request could not be used. Please use the buttons on the page."
+BAD = {
+    "missing-answer": ({"GC03": None}, {"GC03": "Please choose how sure you are."}, None),
+    "empty-answer": ({"GC03": ""}, {"GC03": "Please choose how sure you are."}, None),
+    "two-missing": ({"GC03": None, "GC20": None}, {"GC03": "Please choose how sure you are.",
+                                                   "GC20": "Please choose how sure you are."}, None),
+    "not-on-the-scale": ({"GC03": "0.5"}, {"GC03": "That certainty is not on the scale. Please choose again."}, None),
+    "a-number-not-a-level": ({"GC03": "1"}, {"GC03": "That certainty is not on the scale. Please choose again."},
+                             None),
+    "unknown-level-code": ({"GC03": "PASTI"}, {"GC03": "That certainty is not on the scale. Please choose again."},
+                           None),
+    "unknown-symptom": ({"GC99": "pasti"}, {}, NOT_OURS),
+    "forged-mode": ({"mode": "screening"}, {}, NOT_OURS),
+    "forged-lang": ({"lang": "xx"}, {}, NOT_OURS),
+    "forged-for-other": ({"for_other": "yes"}, {}, NOT_OURS),
+}
+
+
+@pytest.mark.parametrize("change, errors, flash", BAD.values(), ids=BAD.keys())
+def test_bad_input_is_refused_with_a_message(visitor, row_count, change, errors, flash):
+    visitor.get("/lang/en")
+    visitor.get("/diagnosis")
+    before = row_count()
+    response = visitor.submit({"GC04": "pasti", **change})
+    assert response.status_code == 400
+    assert row_count() == before
+    dom = visitor.dom
+    # Each field at fault carries its message and is marked invalid; the summary links to them.
+    assert {n.attrs["id"].removesuffix("-error"): n.text for n in dom.find_all("p", class_="error")} == errors
+    assert sorted(s.attrs["id"] for s in dom.find_all("select", aria_invalid="true")) == sorted(errors)
+    summary = dom.find("div", class_="error-summary")
+    assert (summary is not None) == bool(errors)
+    flashed = dom.find("div", class_="flash")
+    assert (flashed.text if flashed else None) == flash
+    # What the person had chosen stays chosen.
+    assert [o.attrs["value"] for o in dom.one("select", id="GC04").find_all("option") if "selected" in o.attrs] == [
+        "pasti"]
+
+
+def test_a_field_sent_twice_is_refused(visitor, row_count):
+    visitor.get("/diagnosis")
+    before = row_count()
+    data = [*visitor.fields(visitor.form()).items(), ("GC03", "pasti")]     # GC03 twice: "tidak" and "pasti"
+    response = visitor.post("/diagnosis", data=_multi(data))
+    assert response.status_code == 400
+    assert row_count() == before
+
+
+def _multi(pairs):
+    from werkzeug.datastructures import MultiDict
+
+    return MultiDict(pairs)

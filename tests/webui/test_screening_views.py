@@ -1,0 +1,221 @@
+"""The quick screening in the browser's shoes (CSRF on, as in production): who it is for, six questions one
+per page, going back, skipping ahead, and the stored result with its advice and hotline."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import rules
+
+ANSWERS = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6")
+ALL_NO = dict.fromkeys(ANSWERS, "tidak")
+
+
+def begin(visitor, who: str = "0"):
+    """Open the start page and say who the screening is for; lands on question 1."""
+    assert visitor.get("/screening").status_code == 200
+    response = visitor.submit({"for_other": who})
+    assert (response.status_code, response.location) == (302, "/screening/1")
+    return response
+
+
+def answer(visitor, step: int, value: str | None, action: str = "next"):
+    """Open question ``step`` and press a button with ``value`` chosen (None: nothing chosen)."""
+    assert visitor.get(f"/screening/{step}").status_code == 200
+    return visitor.submit({"answer": value, "action": action})
+
+
+def complete(visitor, answers: dict, who: str = "0"):
+    """Answer every question; returns the last response (the redirect to the receipt)."""
+    begin(visitor, who)
+    for step, code in enumerate(ANSWERS, 1):
+        response = answer(visitor, step, answers[code])
+    return response
+
+
+def checked(visitor) -> list[str]:
+    return [n.attrs["value"] for n in visitor.dom.find_all("input", name="answer") if "checked" in n.attrs]
+
+
+# --- the start page and the steps ----------------------------------------------------------------------
+
+def test_start_page_asks_who_it_is_for(visitor, indonesian):
+    response = visitor.get("/screening")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    form = visitor.form()
+    assert (form.attrs["method"], form.attrs["action"]) == ("post", "/screening")
+    assert [(n.attrs["value"], "checked" in n.attrs) for n in form.find_all("input", name="for_other")] == [
+        ("0", False), ("1", False)]
+    assert form.one("legend").text == indonesian("Who are you checking?")
+
+
+@pytest.mark.parametrize("change, status, message", [
+    ({}, 400, "Please say who the consultation is for."),
+    ({"for_other": "2"}, 400, "Please say who the consultation is for."),
+    ({"for_other": "1", "answer": "ya"}, 400, "That request could not be used. Please use the buttons on the page."),
+], ids=["nothing-chosen", "not-a-choice", "forged-field"])
+def test_start_page_refuses_what_it_did_not_offer(visitor, change, status, message):
+    visitor.get("/lang/en")
+    visitor.get("/screening")
+    response = visitor.submit(change)
+    assert response.status_code == status
+    assert visitor.dom.one("p", class_="error").text == message
+    assert visitor.get("/screening/1").location == "/screening"     # no wizard was started
+
+
+def test_six_steps_one_per_page_with_progress(visitor, bundled_kb, indonesian):
+    begin(visitor)
+    for step, question in enumerate(bundled_kb.questions, 1):
+        response = visitor.get(f"/screening/{step}")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        dom = visitor.dom
+        progress = dom.one("progress")
+        assert (progress.attrs["max"], progress.attrs["value"]) == ("6", str(step))
+        assert dom.one("p", class_="progress-label").text == indonesian(
+            "Question %(step)d of %(total)d", step=step, total=6)
+        assert dom.one("h1", class_="question").text == question.text.id
+        # The offered answers are the question's, in the KB's order, none chosen yet.
+        assert [n.attrs["value"] for n in dom.find_all("input", name="answer")] == list(question.answers)
+        assert checked(visitor) == []
+        visitor.submit({"answer": question.answers[-1], "action": "next"})
+
+
+def test_steps_in_english(visitor, bundled_kb):
+    visitor.get("/lang/en")
+    begin(visitor)
+    visitor.get("/screening/1")
+    assert visitor.dom.one("p", class_="progress-label").text == "Question 1 of 6"
+    assert visitor.dom.one("h1", class_="question").text == bundled_kb.questions[0].text.en
+    assert [n.text for n in visitor.dom.find_all("label") if n.attrs.get("for", "").startswith("answer-")] == [
+        "Yes", "Not sure", "No"]
+
+
+def test_someone_else_is_reminded_on_every_step(visitor, indonesian):
+    begin(visitor, who="1")
+    visitor.get("/screening/1")
+    assert visitor.dom.one("p", class_="for-other").text == indonesian("Answer for the person you are checking.")
+
+
+def test_back_keeps_the_answers(visitor):
+    begin(visitor)
+    for step, value in ((1, "ragu"), (2, "ya"), (3, "tidak")):
+        assert answer(visitor, step, value).location == f"/screening/{step + 1}"
+    # On step 4, choose "ya" and press Back: back to 3, which still shows its answer...
+    response = answer(visitor, 4, "ya", action="back")
+    assert response.location == "/screening/3"
+    visitor.get("/screening/3")
+    assert checked(visitor) == ["tidak"]
+    # ...and step 4 kept the answer chosen before going back.
+    visitor.get("/screening/4")
+    assert checked(visitor) == ["ya"]
+    for step, value in ((2, ["ya"]), (1, ["ragu"])):
+        visitor.get(f"/screening/{step}")
+        assert checked(visitor) == value
+
+
+def test_back_from_the_first_question_goes_to_the_start_page_and_keeps_who(visitor):
+    begin(visitor, who="1")
+    assert answer(visitor, 1, None, action="back").location == "/screening"
+    visitor.get("/screening")
+    assert [n.attrs["value"] for n in visitor.dom.find_all("input", name="for_other") if "checked" in n.attrs] == [
+        "1"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("target", [4, 6])
+def test_skipping_ahead_by_url_lands_on_the_first_unanswered_step(visitor, method, target):
+    begin(visitor)
+    answer(visitor, 1, "tidak")
+    answer(visitor, 2, "tidak")
+    if method == "GET":
+        response = visitor.get(f"/screening/{target}")
+    else:
+        visitor.get("/screening/3")           # a token from a real form; the URL is the forged part
+        response = visitor.post(f"/screening/{target}", data={**visitor.fields(visitor.form()), "answer": "ya"})
+    assert (response.status_code, response.location) == (302, "/screening/3")
+
+
+@pytest.mark.parametrize("step", [0, 7, 99])
+def test_steps_outside_the_questionnaire_are_not_found(visitor, step):
+    begin(visitor)
+    assert visitor.get(f"/screening/{step}").status_code == 404
+
+
+def test_a_step_without_a_started_screening_goes_to_the_start(visitor, indonesian):
+    response = visitor.get("/screening/3")
+    assert (response.status_code, response.location) == (302, "/screening")
+    visitor.get("/screening")
+    assert visitor.dom.one("div", class_="flash").text == indonesian(
+        "Your earlier answers have expired. Please start again.")
+
+
+# --- the result ----------------------------------------------------------------------------------------
+
+def test_the_last_step_stores_exactly_one_row_and_sends_to_the_receipt(visitor, row_count):
+    before = row_count()
+    begin(visitor)
+    for step in range(1, 6):
+        answer(visitor, step, "tidak")
+        assert row_count() == before          # nothing is stored before the last answer
+    response = answer(visitor, 6, "tidak")
+    assert response.status_code == 302
+    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{24}", response.location)
+    assert row_count() == before + 1
+    # The wizard is over: its answers are gone from the session.
+    assert visitor.get("/screening/1").location == "/screening"
+
+
+SCREENING_CASES = {
+    "all-no": (ALL_NO, "S3"),
+    "contact-fever-breathless": ({**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"}, "S1"),
+    "unsure-contact-fever-breathless": ({**ALL_NO, "Q1": "ragu", "Q4": "ya", "Q5": "ya"}, "S1"),
+    "everything-yes": ({**dict.fromkeys(ANSWERS, "ya")}, "S1"),
+    "one-yes-cough": ({**ALL_NO, "Q2": "ya"}, "S2"),
+    "one-yes-sore-throat": ({**ALL_NO, "Q6": "ya"}, "S2"),
+    "only-unsure-contact": ({**ALL_NO, "Q1": "ragu"}, "S2"),
+    "fever-breathless-no-contact": ({**ALL_NO, "Q4": "ya", "Q5": "ya"}, "S2"),
+}
+
+
+@pytest.mark.parametrize("answers, code", SCREENING_CASES.values(), ids=SCREENING_CASES.keys())
+def test_result_shows_the_kb_solution(visitor, bundled_kb, answers, code):
+    receipt = complete(visitor, answers).location
+    # The engine agrees with the table (so the table itself is right), and the page shows the KB's words.
+    assert rules.consult(bundled_kb, {"mode": "screening", "answers": answers})["solution"] == code
+    solution = next(s for s in bundled_kb.solutions if s.code == code)
+    response = visitor.get(receipt)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    outcome = visitor.dom.one("h2", id="outcome-title")
+    assert outcome.one("span", class_="code").text == code
+    assert outcome.text == f"{code} {solution.title.id}"
+    # The answers are echoed back in the person's words.
+    shown = [n.text for n in visitor.dom.one("dl", class_="answers").find_all("dd")]
+    assert shown == [bundled_kb.answer_label(answers[q]).id for q in ANSWERS]
+
+
+@pytest.mark.parametrize("settings, name, number, tel", [
+    ({}, "RS dr. Soebandi Jember", "(0331) 487441", "tel:0331487441"),
+    ({"HOTLINE_NUMBER": "0800 1234 567"}, "RS dr. Soebandi Jember", "0800 1234 567", "tel:08001234567"),
+    ({"HOTLINE_NAME": "Dinkes Kota Bandung", "HOTLINE_NUMBER": "(022) 4231 921"}, "Dinkes Kota Bandung",
+     "(022) 4231 921", "tel:0224231921"),
+], ids=["kb", "number", "name-and-number"])
+def test_the_s1_hotline_is_configurable(app_factory, visitor_for, settings, name, number, tel, indonesian):
+    visitor = visitor_for(app_factory(**settings))
+    visitor.get(complete(visitor, SCREENING_CASES["contact-fever-breathless"][0]).location)
+    hotline = visitor.dom.one("p", class_="hotline")
+    assert hotline.text == f"{indonesian('Call %(name)s:', name=name)} {number}"
+    assert hotline.one("a").attrs["href"] == tel
+
+
+def test_no_hotline_for_s2_and_s3(visitor):
+    visitor.get(complete(visitor, SCREENING_CASES["one-yes-cough"][0]).location)
+    assert visitor.dom.find("p", class_="hotline") is None
+
+
+def test_someone_else_is_recorded_and_shown(visitor, indonesian):
+    visitor.get(complete(visitor, ALL_NO, who="1").location)
+    assert visitor.dom.one("p", class_="for-other").text == indonesian("These answers were given for another person.")
