@@ -48,6 +48,11 @@ def request_lang(raw) -> str:
     return lang if lang in LANGS else "id"
 
 
+# A certainty lies in [-1, 1]: a number whose decimal exponent is further out than this cannot be one, and
+# turning "1e999999999" into an exact Fraction would take minutes (the digits are materialised).
+MAX_EXPONENT = 400
+
+
 def to_fraction(value) -> Fraction | None:
     """An exact Fraction for a JSON number (float, int, Decimal or numeric text), or None."""
     if isinstance(value, bool):
@@ -55,10 +60,14 @@ def to_fraction(value) -> Fraction | None:
     try:
         if isinstance(value, float):
             return Fraction(Decimal(repr(value)))
-        if isinstance(value, (int, Decimal)):
-            return Fraction(value)
+        if isinstance(value, int):
+            return Fraction(value) if value.bit_length() <= 4 * MAX_EXPONENT else None
         if isinstance(value, str):
-            return Fraction(Decimal(value.strip()))
+            value = Decimal(value.strip())
+        if isinstance(value, Decimal):
+            if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+                return None
+            return Fraction(value)
     except (InvalidOperation, ValueError):
         return None
     return None

@@ -87,6 +87,10 @@ def test_certainty_accepts_numbers_and_level_codes(kb, value):
     ({"mode": "diagnosis", "symptoms": {"GC03": None}}, "bad_certainty", "GC03"),
     ({"mode": "diagnosis", "symptoms": {"GC03": "banyak"}}, "bad_certainty", "banyak"),
     ({"mode": "diagnosis", "symptoms": {"GC03": 0.2000001}}, "bad_certainty", "0.2000001"),
+    # Far-out exponents are refused before any exact arithmetic (which would take minutes).
+    ({"mode": "diagnosis", "symptoms": {"GC03": "1e999999999"}}, "bad_certainty", "1e999999999"),
+    ({"mode": "diagnosis", "symptoms": {"GC03": Decimal("1e-999999999")}}, "bad_certainty", "1E-999999999"),
+    ({"mode": "diagnosis", "symptoms": {"GC03": 10 ** 2000}}, "bad_certainty", "GC03"),
 ])
 def test_bad_requests_are_refused_with_a_readable_message(kb, request_, code, words):
     with pytest.raises(InputError) as caught:
