@@ -49,7 +49,12 @@ def apply_database_url(cfg, url: str | None) -> None:
 
 def ensure_secret_key(app) -> None:
     """Keep a configured key; otherwise read (or create once) a random one in the instance folder."""
-    if app.config.get("SECRET_KEY"):
+    key = app.config.get("SECRET_KEY")
+    if key:
+        if not isinstance(key, (str, bytes)):
+            # PAKAR_SECRET_KEY=12345 arrives as the number 12345 (env values are parsed as JSON when they
+            # can be); the session signer needs text, or every page with a form is a 500.
+            app.config["SECRET_KEY"] = str(key)
         return
     path = os.path.join(app.instance_path, SECRET_FILE)
     try:

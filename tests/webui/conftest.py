@@ -175,14 +175,20 @@ def app_factory(database_url, build_app):
     yield functools.partial(build_app, database_url)
 
 
+@pytest.fixture
+def empty_postgres_url():
+    """A PostgreSQL database of its own for one test, with nothing in it (dropped afterwards)."""
+    with _throwaway_database(_postgres_base()) as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database_url(request, tmp_path):
     """A database with nothing in it yet, on each backend (for the migration tests)."""
     if request.param == "sqlite":
         yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
     else:
-        with _throwaway_database(_postgres_base()) as url:
-            yield url
+        yield request.getfixturevalue("empty_postgres_url")
 
 
 # --- pages as a browser sees them ---------------------------------------------------------------------
@@ -273,6 +279,10 @@ class Visitor:
         self.response = None
 
     def _keep(self, response):
+        # Buffer the body, then close: static files are streamed from an open file (a ResourceWarning,
+        # so an error under filterwarnings=error, if left to the garbage collector).
+        response.get_data()
+        response.close()
         self.response = response
         return response
 

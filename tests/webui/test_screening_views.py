@@ -219,3 +219,49 @@ def test_no_hotline_for_s2_and_s3(visitor):
 def test_someone_else_is_recorded_and_shown(visitor, indonesian):
     visitor.get(complete(visitor, ALL_NO, who="1").location)
     assert visitor.dom.one("p", class_="for-other").text == indonesian("These answers were given for another person.")
+
+
+# --- bad input on the last step (where a row would be stored): the step again with a message (400) ---------
+
+STEP_BAD = {
+    "nothing-chosen": ({"answer": None}, "Please choose an answer."),
+    "empty": ({"answer": ""}, "Please choose an answer."),
+    "unknown-code": ({"answer": "maybe"}, "That answer is not one of the choices. Please choose again."),
+    # "ragu" is a real answer code, but Q6 does not offer it (only Q1 does).
+    "not-offered-here": ({"answer": "ragu"}, "That answer is not one of the choices. Please choose again."),
+    "forged-field": ({"answer": "ya", "Q1": "tidak"},
+                     "That request could not be used. Please use the buttons on the page."),
+}
+
+
+@pytest.mark.parametrize("change, message", STEP_BAD.values(), ids=STEP_BAD.keys())
+def test_bad_answers_on_the_last_step_store_nothing(visitor, row_count, change, message):
+    visitor.get("/lang/en")
+    begin(visitor)
+    for step in range(1, 6):
+        answer(visitor, step, "tidak")
+    before = row_count()
+    visitor.get("/screening/6")
+    response = visitor.submit({"action": "next", **change})
+    assert response.status_code == 400
+    assert visitor.dom.one("p", class_="error").text == message
+    assert row_count() == before
+    # The wizard is intact: a good answer now finishes it.
+    visitor.get("/screening/6")
+    assert visitor.submit({"answer": "ya", "action": "next"}).status_code == 302
+    assert row_count() == before + 1
+
+
+def test_an_answer_sent_twice_stores_nothing(visitor, row_count):
+    from werkzeug.datastructures import MultiDict
+
+    begin(visitor)
+    for step in range(1, 6):
+        answer(visitor, step, "tidak")
+    before = row_count()
+    visitor.get("/screening/6")
+    token = visitor.fields(visitor.form())["csrf_token"]
+    response = visitor.post("/screening/6", data=MultiDict(
+        [("csrf_token", token), ("answer", "tidak"), ("answer", "ya"), ("action", "next")]))
+    assert response.status_code == 400
+    assert row_count() == before
