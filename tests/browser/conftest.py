@@ -1,0 +1,204 @@
+"""Browser fixtures: the real app under gunicorn on a free local port, Debian's Chromium driven by
+Playwright.
+
+The app runs as in production (gunicorn, CSRF on, no TESTING flag) on a throwaway SQLite database. One
+Chromium serves the whole session; every test gets fresh contexts (cookies, storage), each watched for
+console errors, CSP violations, script errors and requests to other hosts.
+
+Chromium is ``/usr/bin/chromium`` (``PAKAR_CHROMIUM`` overrides it). Without it the tests are skipped,
+except in CI (``CI=true``), where they must run: there a missing browser is a failure.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pakar_browser import CHROMIUM_ARGS, PHONE, SHARED_RESULTS, Watch, axe_source, make_result
+
+CHROMIUM = os.environ.get("PAKAR_CHROMIUM", "/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(reason: str, in_ci: str):
+    """Skip, with the reason, on a developer's machine; fail in CI, saying what CI is missing."""
+    if _in_ci():
+        pytest.fail(f"{reason}: CI must run the browser tests ({in_ci})", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def app_config(tmp_path_factory):
+    """The app's settings as in production (CSRF on, no TESTING flag), with a SQLite file of its own."""
+    folder = tmp_path_factory.mktemp("browser-app")
+    yield ({"SECRET_KEY": "browser-tests-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/pakar.sqlite3"},
+           str(folder / "instance"))
+
+
+@pytest.fixture(scope="session")
+def live_app(app_config):
+    """The same app in this process: it creates the schema, and gives the tests its interface texts."""
+    from webui import create_app
+
+    config, instance = app_config
+    yield create_app(dict(config), instance_path=instance)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_app, app_config, tmp_path_factory):
+    """The app under gunicorn (one gthread worker) on 127.0.0.1 at a free port; its URL.
+
+    The listening socket is made here and handed to gunicorn (``fd://``), so the port is known and never
+    raced for. At the end gunicorn is stopped, and its log must hold no traceback.
+    """
+    config, instance = app_config
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    factory = f"webui:create_app({config!r}, instance_path={instance!r})"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        url = "http://127.0.0.1:%d" % sock.getsockname()[1]
+        with open(log_path, "wb") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--bind", f"fd://{sock.fileno()}", "--workers", "1",
+                 "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "5", factory],
+                cwd=REPO, pass_fds=[sock.fileno()], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_serving(url, server, log_path)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    log_text = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in log_text, "the server logged an error:\n" + log_text
+
+
+def _wait_until_serving(url: str, server, log_path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            pytest.fail("gunicorn stopped while starting:\n" + log_path.read_text(errors="replace"),
+                        pytrace=False)
+        try:
+            with urllib.request.urlopen(url + "/", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"gunicorn did not answer within {timeout:.0f} s:\n"
+                        + log_path.read_text(errors="replace"), pytrace=False)
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)",
+                     ".ci/services.sh packages installs Debian's chromium")
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser, base_url):
+    """``new_page(**context_options)``: a page in a fresh context (phone-sized unless told otherwise).
+
+    Every context is watched; a page that logged an error or warning, threw, or called another host fails
+    the test at teardown. ``page.watch`` is the context's :class:`Watch`.
+    """
+    opened = []
+
+    def open_page(**options):
+        context = browser.new_context(**{**PHONE, **options})
+        context.set_default_timeout(10_000)
+        watch = Watch(base_url)
+        watch.attach(context)
+        opened.append((context, watch))
+        page = context.new_page()
+        page.watch = watch
+        return page
+
+    yield open_page
+    problems = []
+    for context, watch in opened:
+        context.close()
+        problems.extend(watch.problems)
+    assert problems == [], "the pages misbehaved:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(new_page):
+    """A phone-sized page (390 x 844, touch) in a fresh, watched context."""
+    yield new_page()
+
+
+@pytest.fixture(scope="session")
+def ui(live_app):
+    """``ui(lang, msgid, **values)``: an interface text as the app shows it in ``lang`` (its catalogue)."""
+    from flask_babel import gettext
+
+    def text(lang: str, msgid: str, **values) -> str:
+        with live_app.test_request_context(f"/?lang={lang}"):
+            return gettext(msgid, **values)
+
+    yield text
+
+
+@pytest.fixture(scope="session")
+def shared_result(browser, base_url, bundled_kb, ui):
+    """``shared_result(name, lang)``: the URL of a stored result made through the forms (once a session).
+
+    For tests that only look at a result; each opens it in its own context by its receipt URL.
+    """
+    made: dict[tuple[str, str], str] = {}
+
+    def get(name: str, lang: str) -> str:
+        assert name in SHARED_RESULTS, name
+        if (name, lang) not in made:
+            context = browser.new_context(**PHONE)
+            context.set_default_timeout(10_000)
+            watch = Watch(base_url)
+            watch.attach(context)
+            try:
+                made[name, lang] = make_result(context.new_page(), base_url, bundled_kb, ui, lang, name)
+            finally:
+                context.close()
+            watch.assert_clean()
+        return made[name, lang]
+
+    yield get
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core's script (``bash tests/browser/setup.sh`` installs it; CI must have it)."""
+    source = axe_source()
+    if source is None:
+        _unavailable("axe-core is not installed: run bash tests/browser/setup.sh (needs npm)",
+                     ".ci/run must run bash tests/browser/setup.sh first")
+    yield source
