@@ -3,6 +3,7 @@
 # databases. Used by .ci/run (CI) and by `make test` (developer machines).
 #
 #   .ci/services.sh packages   # CI=true: apt-get install what is missing; otherwise only say what is missing
+#                              # (PostgreSQL, Chromium, WeasyPrint's libraries, npm for the browser tests)
 #   .ci/services.sh postgres   # start PostgreSQL if needed; print its URL on stdout (nothing when unavailable)
 #   .ci/services.sh            # both
 #
@@ -23,6 +24,7 @@ PACKAGES=(
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint (PDF reports)
     fonts-dejavu-core               # a font, so PDFs carry real text
 )
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 ROLE=pakar
 CLUSTER="${PAKAR_PG_CLUSTER:-main}"    # root only: the Debian cluster name
 PASSWORD=pakar
@@ -48,6 +50,8 @@ missing_packages() {
     # `make install` needs make and a Python with venv + ensurepip (a separate package on Debian's python3).
     command -v make >/dev/null || missing+=(make)
     if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then missing+=(python3-venv); fi
+    # The browser tests' tests/browser/setup.sh installs axe-core with npm (any Node.js with npm will do).
+    if [ -f "$ROOT/tests/browser/package.json" ] && ! command -v npm >/dev/null; then missing+=(npm); fi
     echo "${missing[@]}"
 }
 
