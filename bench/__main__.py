@@ -183,7 +183,8 @@ def web_lines(fig: dict | None, ref: dict | None) -> list[str]:
     out += [f"   gunicorn: {st['workers']} {st['worker_class']} workers{threads}; load generator in its own process,"
             f" {st['concurrency']} connections; {st['warmup']} warm-up + {st['requests']} timed requests;"
             f" load average {load_avg} at start",
-            f"   mix: {st['mix']}; every POST stores its row ({st['database']})",
+            f"   mix: {st['mix']}; every POST stores its row ({st['database']})"
+            + (f"; reference figures of {ref['date']}" if ref.get("date") else ""),
             f"   {'series':<40} {'cons/s':>8} {'median ms':>10} {'p99 ms':>9} {'CPU ms':>7}  |"
             f" {'ref cons/s':>10} {'now/ref':>8} {'ref median':>10} {'now/ref':>8}"]
     for key, label in WEB_ROWS:

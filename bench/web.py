@@ -245,5 +245,7 @@ def section(kb, settings: Settings, log=lambda message: None) -> dict:
         figures = run(kb, settings, log)["figures"]
     except (server.ServerError, RuntimeError, OSError) as exc:
         return {"error": str(exc)}
+    # Its own date: a reference may keep older figures of the other sections beside newer web ones.
+    figures["date"] = time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
     figures["seconds"] = round(time.time() - started, 1)
     return figures
