@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from webui import knowledge, store
+from webui import knowledge, retention, store
 from webui.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -228,6 +228,7 @@ def create():
     except knowledge.InputError as exc:
         return error(400, exc.code, exc.message, _request_id(raw))
     token = store.save(_as_stored(raw), result, for_other=False)
+    retention.purge_if_due()
     body = _public(store.get(token), token)
     response = _private(jsonify(body))
     response.status_code = 201

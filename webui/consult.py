@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 import reports
 
-from webui import forms, knowledge, store
+from webui import forms, knowledge, retention, store
 from webui.i18n import current_lang
 
 bp = Blueprint("consult", __name__)
@@ -111,6 +111,7 @@ def _finish(req: dict, for_other: bool, clear: str | None = None):
         flash(exc.message)
         return redirect(url_for("pages.home"))
     token = store.save(req, result, for_other=for_other)
+    retention.purge_if_due()
     if clear:
         session.pop(clear, None)
     return redirect(url_for("consult.result", token=token))

@@ -31,8 +31,14 @@ def current():
 
 
 def consult(request: dict) -> dict:
-    """Run one consultation (the ``pakar batch`` contract); raises :class:`rules.InputError` if invalid."""
-    return rules.consult(current(), request)
+    """Run one consultation (the ``pakar batch`` contract); raises :class:`rules.InputError` if invalid.
+
+    The result names this site's configured hotline, so the page, the PDF and the API all agree.
+    """
+    result = rules.consult(current(), request)
+    if result.get("hotline"):
+        result["hotline"] = hotline(result["hotline"])
+    return result
 
 
 InputError = rules.InputError

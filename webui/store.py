@@ -1,9 +1,12 @@
 """Save, read, delete and purge stored consultations. One transaction per call: all or nothing."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import re
 import secrets
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, event, inspect
@@ -113,7 +116,23 @@ def init_app(app) -> None:
         except Exception as exc:  # noqa: BLE001 - any driver error means the same thing here
             raise StartupError(f"cannot reach the database {db.engine.url!r}: {exc}") from exc
         if empty:
-            upgrade(app)
+            with _migration_lock(app):
+                # Several gunicorn workers start at once on a new database: one migrates, the others
+                # find the tables made when they get the lock.
+                if not inspect(db.engine).has_table(Consultation.__tablename__):
+                    upgrade(app)
+
+
+@contextmanager
+def _migration_lock(app):
+    """An exclusive lock shared by every process of this instance (a lock file in the instance folder)."""
+    path = os.path.join(app.instance_path, "migrate.lock")
+    with open(path, "a", encoding="ascii") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def upgrade(app) -> None:
