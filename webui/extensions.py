@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of Pakar's models (SQLAlchemy 2 style)."""
 
 
 db = SQLAlchemy(model_class=Base)

@@ -11,15 +11,12 @@ except in CI (``CI=true``), where they must run: there a missing browser is a fa
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from bench import server
 
 from pakar_browser import CHROMIUM_ARGS, PHONE, SHARED_RESULTS, Watch, axe_source, make_result
 
@@ -60,51 +57,20 @@ def live_app(app_config):
 def base_url(live_app, app_config, tmp_path_factory):
     """The app under gunicorn (one gthread worker) on 127.0.0.1 at a free port; its URL.
 
-    The listening socket is made here and handed to gunicorn (``fd://``), so the port is known and never
-    raced for. At the end gunicorn is stopped, and its log must hold no traceback.
+    The same harness as ``make bench`` (:func:`bench.server.running`): a socket of our own handed to
+    gunicorn, so the port is never raced for, and a server always stopped. Its log must hold no traceback.
     """
     config, instance = app_config
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    factory = f"webui:create_app({config!r}, instance_path={instance!r})"
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
-        url = "http://127.0.0.1:%d" % sock.getsockname()[1]
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"fd://{sock.fileno()}", "--workers", "1",
-                 "--worker-class", "gthread", "--threads", "8", "--graceful-timeout", "5", factory],
-                cwd=REPO, pass_fds=[sock.fileno()], stdout=log, stderr=subprocess.STDOUT)
+    options = server.Options(app=f"webui:create_app({config!r}, instance_path={instance!r})", workers=1,
+                             worker_class="gthread", threads=8)
     try:
-        _wait_until_serving(url, server, log_path)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        with server.running(options, ready_path="/", log_path=log_path, chdir=str(REPO)) as running:
+            yield f"http://{running.host}:{running.port}"
+    except server.ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log_text, "the server logged an error:\n" + log_text
-
-
-def _wait_until_serving(url: str, server, log_path: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if server.poll() is not None:
-            pytest.fail("gunicorn stopped while starting:\n" + log_path.read_text(errors="replace"),
-                        pytrace=False)
-        try:
-            with urllib.request.urlopen(url + "/", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"gunicorn did not answer within {timeout:.0f} s:\n"
-                        + log_path.read_text(errors="replace"), pytrace=False)
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

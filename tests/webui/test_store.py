@@ -184,7 +184,7 @@ def test_purge_refuses_a_naive_now(ctx):
 # --- all or nothing ---------------------------------------------------------------------------------------
 
 class CommitFailed(Exception):
-    pass
+    """The commit this test makes the database refuse."""
 
 
 @pytest.mark.parametrize("operation", ["save", "remove", "purge"])
