@@ -102,6 +102,29 @@ def diagnosis():
     return _finish({"mode": "diagnosis", "symptoms": read.symptoms, "lang": lang}, read.for_other)
 
 
+def form_again_after_csrf():
+    """A refused CSRF token (a form left open for hours) must not cost the person their answers: show the
+    same form again with what they chose and a fresh token. None when there is no such form to show."""
+    kb = knowledge.current()
+    message = _("For your safety this form could not be accepted (it was open too long). Your answers are "
+                "kept: please check them and send the form again.")
+    if request.endpoint == "consult.diagnosis":
+        read = forms.diagnosis(kb, request.form)
+        flash(message)
+        return _render("diagnosis.html", 400, kb=kb, groups=knowledge.symptom_groups(kb, current_lang()),
+                       chosen=read.chosen, errors={}, for_other=read.for_other)
+    step = (request.view_args or {}).get("step")
+    wizard = session.get(WIZARD)
+    if request.endpoint == "consult.screening_step" and wizard is not None and 1 <= step <= len(kb.questions):
+        question = kb.questions[step - 1]
+        value, _error = forms.screening_answer(question, request.form)
+        flash(message)
+        return _render("screening_step.html", 400, kb=kb, question=question, step=step,
+                       total=len(kb.questions), for_other=wizard.get("for_other"),
+                       chosen=value or wizard.get("answers", {}).get(question.code), error=None)
+    return None
+
+
 def _finish(req: dict, for_other: bool, clear: str | None = None):
     """Run the engine, store the consultation, and send the person to its receipt URL."""
     try:

@@ -26,6 +26,11 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        from webui.consult import form_again_after_csrf
+
+        again = form_again_after_csrf()
+        if again is not None:
+            return again
         return render_template("error.html", code=400, title=_("The form has expired"),
                                message=_("For your safety the form could not be accepted (it was open too "
                                          "long or came from another site). Please go back and send it "

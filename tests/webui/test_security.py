@@ -201,7 +201,10 @@ def test_every_form_needs_a_valid_csrf_token(visitor, row_count, indonesian, for
     before = row_count()
     response = visitor.post(url, data=sent)
     assert response.status_code == 400
-    assert visitor.dom.one("h1").text == indonesian("The form has expired")
+    if form == "screening-start":      # nothing to keep: the refusal page
+        assert visitor.dom.one("h1").text == indonesian("The form has expired")
+    else:                              # the same form again, answers kept (see the stale-token tests below)
+        assert EXPIRED_FORM_TEXT["id"] in response.get_data(as_text=True)
     assert row_count() == before
 
 
@@ -238,3 +241,42 @@ def test_an_expired_session_starts_over(visitor, row_count, indonesian, monkeypa
     visitor.get("/screening")
     assert visitor.dom.one("div", class_="flash").text == indonesian(
         "Your earlier answers have expired. Please start again.")
+
+
+# --- a refused CSRF token keeps the person's answers ------------------------------------------------------
+
+EXPIRED_FORM_TEXT = {"en": "Your answers are kept", "id": "Jawaban Anda tetap tersimpan"}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_diagnosis_with_a_stale_token_comes_back_with_its_answers(client, row_count, lang):
+    """A form left open past the token's lifetime is shown again as it was, with a fresh token."""
+    import re
+
+    client.get(f"/lang/{lang}")
+    form = {f"GC{i:02d}": "tidak" for i in range(1, 21)}
+    form.update({"GC03": "pasti", "GC07": "mungkin_iya", "for_other": "1", "csrf_token": "stale"})
+    response = client.post("/diagnosis", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert EXPIRED_FORM_TEXT[lang] in page
+    assert re.search(r'<option value="pasti" selected>', page.split('id="GC03"')[1].split("</select>")[0])
+    assert re.search(r'<option value="mungkin_iya" selected>', page.split('id="GC07"')[1].split("</select>")[0])
+    assert 'id="for_other" name="for_other" value="1" checked' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert token != "stale"
+    assert row_count() == 0
+    again = client.post("/diagnosis", data={**form, "csrf_token": token})
+    assert again.status_code == 302 and again.headers["Location"].startswith("/r/")
+    assert row_count() == 1
+
+
+def test_screening_step_with_a_stale_token_keeps_the_choice(client, csrf_token, row_count):
+    client.get("/lang/en")
+    client.post("/screening", data={"for_other": "0", "csrf_token": csrf_token})
+    response = client.post("/screening/1", data={"answer": "ragu", "action": "next", "csrf_token": "stale"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert EXPIRED_FORM_TEXT["en"] in page
+    assert 'id="answer-ragu" name="answer" value="ragu" checked' in page
+    assert row_count() == 0
