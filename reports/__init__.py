@@ -8,5 +8,6 @@ browser with a print stylesheet, and rendered to PDF with WeasyPrint.
 from reports.render import STATIC_DIR, TEMPLATE_DIR, environment, render_html, render_pdf
 from reports.errors import ReportError
 from reports.filters import FILTERS
+from reports.why import GLOBALS, ranking_reason, steps as why_steps
 
-__all__ = ["FILTERS", "ReportError", "STATIC_DIR", "TEMPLATE_DIR", "environment", "render_html", "render_pdf"]
+__all__ = ["FILTERS", "GLOBALS", "ranking_reason", "why_steps", "ReportError", "STATIC_DIR", "TEMPLATE_DIR", "environment", "render_html", "render_pdf"]

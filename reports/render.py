@@ -7,6 +7,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from reports.errors import ReportError
 from reports.filters import FILTERS
+from reports.why import GLOBALS
 
 TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "templates")
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
@@ -18,6 +19,7 @@ def environment(gettext=None, ngettext=None) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(default=True),
                       extensions=["jinja2.ext.i18n"])
     env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
     env.install_gettext_callables(gettext or (lambda s, **kw: s % kw if kw else s),
                                   ngettext or (lambda s, p, n, **kw: (s if n == 1 else p) % {"num": n, **kw}),
                                   newstyle=True)

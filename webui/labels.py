@@ -28,4 +28,5 @@ def init_app(app) -> None:
     # Result pages include the report template, so paper, PDF and screen show the same thing.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(reports.TEMPLATE_DIR)])
     app.jinja_env.filters.update(reports.FILTERS)
+    app.jinja_env.globals.update(reports.GLOBALS)
     app.jinja_env.globals["category_label"] = category_label

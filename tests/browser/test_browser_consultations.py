@@ -95,20 +95,23 @@ DIAGNOSES = [
      "PC02", "Probable COVID-19", "77,2%", [("PC02", "77,2%"), ("PC01", "72,8%")],
      ["Demam di atas 38 °C — Kemungkinan Besar Iya", "Sesak napas — Mungkin Tidak",
       "Sakit tenggorokan — Mungkin Iya"],
-     "PC02 di urutan pertama karena CF-nya lebih tinggi (0.77152 > 0.728 untuk PC01)."),
+     "PC02 Probable COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (77,2%) lebih tinggi daripada PC01 "
+     "Suspek COVID-19 (72,8%)."),
     ("en", {"GC03": "kemungkinan_besar", "GC06": "mungkin_tidak", "GC07": "mungkin_iya"},
      "PC02", "Probable COVID-19", "77.2%", [("PC02", "77.2%"), ("PC01", "72.8%")],
      ["Fever above 38 °C — Likely", "Shortness of breath — Probably not", "Sore throat — Maybe"],
-     "PC02 ranks first because its CF is higher (0.77152 > 0.728 for PC01)."),
+     "PC02 Probable COVID-19 comes first: its certainty (77.2%) is higher than that of PC01 Suspect COVID-19 "
+     "(72.8%)."),
     ("id", {"GC03": "pasti", "GC04": "kemungkinan_besar"},
      "PC01", "Suspek COVID-19", "100%", [("PC01", "100%"), ("PC02", "100%")],
      ["Demam di atas 38 °C — Pasti Iya", "Batuk kering — Kemungkinan Besar Iya"],
-     "PC01 dan PC02 sama-sama CF 1 dan jumlah gejala 2; PC01 dipilih karena urutannya lebih dulu di basis "
-     "pengetahuan."),
+     "PC01 dan PC02 sama yakinnya (100%) dengan jumlah gejala pendukung yang sama; PC01 ditampilkan lebih dulu "
+     "karena urutannya lebih awal di basis pengetahuan."),
     ("en", {"GC03": "pasti", "GC04": "kemungkinan_besar", "GC06": "hampir_pasti"},
      "PC02", "Probable COVID-19", "100%", [("PC02", "100%"), ("PC01", "100%")],
      ["Fever above 38 °C — Certainly", "Dry cough — Likely", "Shortness of breath — Almost certainly"],
-     "PC02 and PC01 both reach CF 1; PC02 wins because more of your symptoms support it (3 > 2)."),
+     "PC02 and PC01 are equally certain (100%); PC02 comes first because more of your symptoms support it "
+     "(3 against 2)."),
 ]
 
 

@@ -57,9 +57,10 @@ def gettext(indonesian):
 
 def make_context(kb, request: dict, lang: str, *, for_other=False, stale=False) -> dict:
     """What ``webui.consult.result_context`` gives the template, built from a real consultation."""
-    result = {k: v for k, v in rules.consult(kb, {**request, "lang": lang}).items() if k != "trace"}
+    full = rules.consult(kb, {**request, "lang": lang})
+    result = {k: v for k, v in full.items() if k != "trace"}
     row = SimpleNamespace(mode=request["mode"], kb_version=kb.short_version, created_at=CREATED,
-                          for_other=for_other, lang=lang)
+                          for_other=for_other, lang=lang, trace=full["trace"])
     hotline = result.get("hotline") if request["mode"] == "screening" else None
     return {"kb": kb, "row": row, "result": result, "token": TOKEN, "url": URL, "hotline": hotline,
             "stale": stale, "lang": lang}
@@ -143,16 +144,25 @@ DIAGNOSIS_TEXTS = [
      [("PC01", "94,6%", "0,946", "94.56"), ("PC02", "92%", "0,92", "92.0")],
      [("Pilek atau hidung tersumbat", "Mungkin Iya"), ("Demam di atas 38 °C", "Hampir Pasti Iya"),
       ("Batuk kering", "Kemungkinan Besar Iya")],
-     "PC01 di urutan pertama karena CF-nya lebih tinggi (0.9456 &gt; 0.92 untuk PC02)."),
+     "PC01 Suspek COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (94,6%) lebih tinggi daripada PC02 "
+     "Probable COVID-19 (92%).",
+     # Each step is MYCIN's combination by hand: 0.8×0.4 = 0.32; 0.32 + 0.8×0.68 = 0.864; 0.864 + 0.6×0.136 = 0.9456.
+     ["Pilek atau hidung tersumbat — Anda menjawab “Mungkin Iya”: keyakinan 0% → 32%",
+      "Demam di atas 38 °C — Anda menjawab “Hampir Pasti Iya”: keyakinan 32% → 86,4%",
+      "Batuk kering — Anda menjawab “Kemungkinan Besar Iya”: keyakinan 86,4% → 94,6%"]),
     ("en", "PC01</span> Suspect COVID-19", "94.6%",
      [("PC01", "94.6%", "0.946", "94.56"), ("PC02", "92%", "0.92", "92.0")],
      [("Runny or blocked nose", "Maybe"), ("Fever above 38 °C", "Almost certainly"), ("Dry cough", "Likely")],
-     "PC01 ranks first because its CF is higher (0.9456 &gt; 0.92 for PC02)."),
+     "PC01 Suspect COVID-19 comes first: its certainty (94.6%) is higher than that of PC02 Probable COVID-19 "
+     "(92%).",
+     ["Runny or blocked nose — you answered “Maybe”: certainty 0% → 32%",
+      "Fever above 38 °C — you answered “Almost certainly”: certainty 32% → 86.4%",
+      "Dry cough — you answered “Likely”: certainty 86.4% → 94.6%"]),
 ]
 
 
-@pytest.mark.parametrize("lang, title, certainty, chart, symptoms, why", DIAGNOSIS_TEXTS, ids=["id", "en"])
-def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certainty, chart, symptoms, why):
+@pytest.mark.parametrize("lang, title, certainty, chart, symptoms, why, steps", DIAGNOSIS_TEXTS, ids=["id", "en"])
+def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certainty, chart, symptoms, why, steps):
     """Fever 0.8, dry cough 0.6, runny nose 0.4: the numbers in the language's decimal mark, one bar each."""
     html = render_html(make_context(kb, case("diagnosis-3")[1], lang), gettext=gettext(lang))
     assert f'<h2 id="outcome-title"><span class="code">{title}</h2>' in html
@@ -162,6 +172,7 @@ def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certaint
     assert rows == chart
     assert re.findall(r'<li><span class="symptom-name">(.*?)</span> — <em>(.*?)</em></li>', html) == symptoms
     assert f'<p class="why-short">{why}</p>' in html
+    assert re.findall(r"<li>([^<]*→[^<]*)</li>", html) == steps
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
