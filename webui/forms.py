@@ -17,8 +17,8 @@ STEP_FIELDS = frozenset({"answer", "action"})       # action: the button pressed
 
 
 def not_ours() -> str:
-    """The message for a post our form did not send (made of two existing interface strings)."""
-    return f"{_('That request could not be used')}. {_('Please use the buttons on the page.')}"
+    """The message for a post our form did not send."""
+    return _("This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page.")
 
 
 def unexpected(form, allowed) -> str | None:

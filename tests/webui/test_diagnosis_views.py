@@ -129,7 +129,7 @@ def test_for_someone_else(visitor, indonesian):
 
 # --- bad input: the page again with a message (400), nothing stored -------------------------------------------
 
-NOT_OURS = "That request could not be used. Please use the buttons on the page."
+NOT_OURS = "This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page."
 BAD = {
     "missing-answer": ({"GC03": None}, {"GC03": "Please choose how sure you are."}, None),
     "empty-answer": ({"GC03": ""}, {"GC03": "Please choose how sure you are."}, None),

@@ -54,7 +54,7 @@ def test_start_page_asks_who_it_is_for(visitor, indonesian):
 @pytest.mark.parametrize("change, status, message", [
     ({}, 400, "Please say who the consultation is for."),
     ({"for_other": "2"}, 400, "Please say who the consultation is for."),
-    ({"for_other": "1", "answer": "ya"}, 400, "That request could not be used. Please use the buttons on the page."),
+    ({"for_other": "1", "answer": "ya"}, 400, "This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page."),
 ], ids=["nothing-chosen", "not-a-choice", "forged-field"])
 def test_start_page_refuses_what_it_did_not_offer(visitor, change, status, message):
     visitor.get("/lang/en")
@@ -230,7 +230,7 @@ STEP_BAD = {
     # "ragu" is a real answer code, but Q6 does not offer it (only Q1 does).
     "not-offered-here": ({"answer": "ragu"}, "That answer is not one of the choices. Please choose again."),
     "forged-field": ({"answer": "ya", "Q1": "tidak"},
-                     "That request could not be used. Please use the buttons on the page."),
+                     "This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page."),
 }
 
 
