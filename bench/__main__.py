@@ -217,7 +217,7 @@ def profile_lines(log) -> list[str]:
 
     import kb as kb_pkg
     from bench import costs, synthetic, workloads
-    from rules.engine import build_engine
+    from rules.engine.engines import build_engine
 
     log("profiling Pakar diagnosis (bundled KB, then 1x and 100x synthetic)")
     base = kb_pkg.load()

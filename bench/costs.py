@@ -13,11 +13,11 @@ from pathlib import Path
 # First matching fragment of a function's file names its group.
 GROUPS = (
     ("experta/matchers", "Experta Rete matcher (nodes, tokens, checks)"),
-    ("rules/matcher.py", "Pakar matcher (hash dispatch, tracked nodes)"),
+    ("rules/engine/matcher.py", "Pakar matcher (hash dispatch, tracked nodes)"),
     ("experta/", "Experta engine (facts, agenda, activations, watchers)"),
-    ("rules/cf.py", "Pakar CF algebra"),
+    ("rules/engine/cf.py", "Pakar CF algebra"),
     ("fractions.py", "fractions.Fraction arithmetic"),
-    ("rules/", "Pakar engine and trace (rules/*.py)"),
+    ("rules/", "Pakar engine and trace (rules/**/*.py)"),
     ("logging/", "logging calls (Experta's; filtered by level)"),
     ("inspect.py", "inspect.signature (Experta reset(), per deffacts)"),
     ("functools.py", "functools.singledispatch (Experta)"),

@@ -74,7 +74,7 @@ class PlainDiagnosis:
                 x = state[0]
                 state[1] |= cf == 1
                 state[2] |= cf == -1
-                if state[1] and state[2]:  # certain for and certain against cancel (rules/cf.py policy)
+                if state[1] and state[2]:  # certain for and certain against cancel (rules/engine/cf.py policy)
                     state[0] = zero
                 elif x >= 0 and cf >= 0:
                     state[0] = x + cf * (1 - x)

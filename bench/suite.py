@@ -23,7 +23,7 @@ from importlib import metadata
 import kb as kb_pkg
 from bench import clips_kb, plain, synthetic, web, workloads
 from bench.stats import Series, measure, measure_interleaved, once_ms
-from rules.engine import build_engine
+from rules.engine.engines import build_engine
 
 SCALES = (1, 10, 100)
 

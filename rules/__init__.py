@@ -4,7 +4,7 @@
     knowledge = kb.load()
     result = rules.consult(knowledge, {"mode": "diagnosis", "symptoms": {"GC03": 1.0}})
 """
-from rules.api import consult, consult_safely
+from rules.consultation import consult, consult_safely
 from rules.errors import EngineError, InputError, PakarError
 from rules.explain import why
 

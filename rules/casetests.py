@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from kb.model import Case, KnowledgeBase
-from rules.cf import fmt
+from rules.engine.cf import fmt
 from rules.errors import PakarError
-from rules.pool import engine_for
+from rules.engine.pool import engine_for
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from kb.model import CFRule, Decision, KnowledgeBase
-from rules.cf import fmt
+from rules.engine.cf import fmt
 
 _T = {
     "no_symptoms": ("Tidak ada gejala yang dilaporkan, jadi tidak ada hipotesis yang disimpulkan.",

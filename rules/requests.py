@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from rules.cf import fmt
+from rules.engine.cf import fmt
 from rules.errors import InputError
 from rules.messages import message
 

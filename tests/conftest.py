@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import kb as kbase
-from rules.engine import build_engine
+from rules.engine.engines import build_engine
 
 
 @pytest.fixture(scope="session")

@@ -185,7 +185,7 @@ def _request_id(raw):
     rid = raw.get("id") if isinstance(raw, dict) else None
     if isinstance(rid, bool) or not isinstance(rid, (str, int, Decimal)):
         return None
-    if isinstance(rid, Decimal):   # already finite (see _number); as rules.api echoes it
+    if isinstance(rid, Decimal):   # already finite (see _number); as rules.consultation echoes it
         return int(rid) if rid == rid.to_integral_value() else float(rid)
     return rid
 

@@ -9,7 +9,7 @@ import pytest
 
 import kb as kbase
 from bench import plain, synthetic, workloads
-from rules.engine import build_engine
+from rules.engine.engines import build_engine
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The certainty-factor algebra of rules/cf.py, with exact Fractions: combination, its properties,
+"""The certainty-factor algebra of rules/engine/cf.py, with exact Fractions: combination, its properties,
 the +1/-1 conflict policy, and printing without float noise.
 
 (The `hypothesis` package is not installed in the test environment, so the properties are checked on
@@ -11,7 +11,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from rules.cf import Accumulator, as_number, combine, combine_all, fmt, to_decimal
+from rules.engine.cf import Accumulator, as_number, combine, combine_all, fmt, to_decimal
 
 
 def d(text: str) -> F:

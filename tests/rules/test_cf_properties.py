@@ -6,7 +6,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules.cf import Accumulator, combine, combine_all
+from rules.engine.cf import Accumulator, combine, combine_all
 
 CF = st.fractions(min_value=-1, max_value=1, max_denominator=1000)
 OPEN_CF = st.fractions(min_value=-1, max_value=1, max_denominator=1000).filter(lambda v: abs(v) != 1)

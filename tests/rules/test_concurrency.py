@@ -7,7 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import rules
-from rules.pool import engine_for
+from rules.engine.pool import engine_for
 
 LEVELS = [0.2, 0.4, 0.6, 0.8, 1.0]
 

@@ -10,7 +10,7 @@ import pytest
 
 import kb as kbase
 from bench.plain import PlainDiagnosis
-from rules.engine import build_engine
+from rules.engine.engines import build_engine
 
 KB = """\
 kb:

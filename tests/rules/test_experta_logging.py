@@ -15,7 +15,7 @@ print(before == after, logging.getLogger("experta").getEffectiveLevel())
 """
 
 
-@pytest.mark.parametrize("module", ["rules", "rules.engine", "rules.matcher", "rules.strategy", "rules.facts",
+@pytest.mark.parametrize("module", ["rules", "rules.engine.engines", "rules.engine.matcher", "rules.engine.strategy", "rules.engine.facts",
                                     "rules.cli"])
 def test_importing_pakar_leaves_the_root_logger_alone(module):
     out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], capture_output=True, text=True,

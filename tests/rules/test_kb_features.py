@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import kb as kbase
-from rules.engine import build_engine
+from rules.engine.engines import build_engine
 
 KB_YAML = """\
 kb:
@@ -408,7 +408,7 @@ SCRIPT = """\
 import json
 from fractions import Fraction
 import kb
-from rules.engine import build_engine
+from rules.engine.engines import build_engine
 knowledge = kb.load("kb")
 engine = build_engine(knowledge, "diagnosis")
 engine.consult({code: Fraction(value) for code, value in %r.items()})

@@ -29,5 +29,5 @@ def test_there_are_modules_to_check():
 def test_no_experta_or_engine_internals(path):
     names = _imported_names(path)
     forbidden = {n for n in names
-                 if n.split(".")[0] == "experta" or n in ("rules.engine", "rules._experta", "rules.matcher")}
+                 if n.split(".")[0] == "experta" or n in ("rules.engine", "rules.engine._experta", "rules.matcher")}
     assert forbidden == set()

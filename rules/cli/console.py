@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from rules import api, explain
+from rules import consultation, explain
 
 UI = {
     "title": ("Pakar — deteksi dini COVID-19", "Pakar — COVID-19 early detection"),
@@ -175,7 +175,7 @@ class Console:
         self.banner()
         mode = mode or self.choose_mode()
         request = self.screening() if mode == "screening" else self.diagnosis()
-        result = api.consult(self.kb, request, trace=True)
+        result = consultation.consult(self.kb, request, trace=True)
         self.show(result)
         return result
 

@@ -13,8 +13,9 @@ import sys
 import kb as kbase
 from kb.errors import KBError
 from kb.verify import verify
-from rules import batch, casetests, explain
-from rules.console import Cancelled, Console
+from rules import casetests, explain
+from rules.cli import batch
+from rules.cli.console import Cancelled, Console
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from rules.engine import build_engine
+from rules.engine.engines import build_engine
 
 _local = threading.local()
 

@@ -1,7 +1,7 @@
 """The facts a consultation asserts into working memory."""
 from __future__ import annotations
 
-from rules._experta import experta
+from rules.engine._experta import experta
 
 
 class Evidence(experta.Fact):

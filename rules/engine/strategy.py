@@ -7,7 +7,7 @@ the same firing order, and so the same trace, in any process.
 """
 from __future__ import annotations
 
-import rules._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
+import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
 
 import bisect
 

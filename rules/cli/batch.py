@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from decimal import Decimal
 
-from rules import api
+from rules import consultation
 from rules.messages import message
 
 PARALLEL_FROM = 400   # below this, starting worker processes costs more than it saves
@@ -27,13 +27,13 @@ def parse_line(line: str):
         return json.loads(line, parse_float=Decimal), None
     except (ValueError, RecursionError) as exc:
         detail = getattr(exc, "msg", str(exc))
-        return None, api.error_result(None, "invalid_json", message("invalid_json", "id", detail=detail))
+        return None, consultation.error_result(None, "invalid_json", message("invalid_json", "id", detail=detail))
 
 
 def answer_line(knowledge, line: str, trace: bool = True) -> tuple[str, bool]:
     """(output line, whether it is an error) for one input line. Never raises."""
     raw, error = parse_line(line)
-    result = error if error is not None else api.consult_safely(knowledge, raw, trace=trace)
+    result = error if error is not None else consultation.consult_safely(knowledge, raw, trace=trace)
     return json.dumps(result, ensure_ascii=False, separators=(",", ":")), "error" in result
 
 

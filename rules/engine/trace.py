@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from rules.cf import fmt
+from rules.engine.cf import fmt
 
 
 @dataclass

@@ -14,7 +14,7 @@ only the nodes that held something. Matching semantics are unchanged: every chec
 """
 from __future__ import annotations
 
-import rules._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
+import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
 
 from collections import defaultdict
 

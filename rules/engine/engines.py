@@ -3,7 +3,7 @@
 Each KB rule becomes an Experta ``Rule`` that carries its KB id, source and position (as attributes on
 the rule, so the trace can cite them). Answers are asserted as facts, Experta matches and fires, and the
 result is read from what the firings recorded. Engines are not thread-safe: use one per thread
-(:mod:`rules.pool`) and call :meth:`consult` per consultation; it starts with ``reset()``.
+(:mod:`rules.engine.pool`) and call :meth:`consult` per consultation; it starts with ``reset()``.
 
 Salience plan of the diagnosis engine (higher fires first):
 
@@ -21,14 +21,14 @@ from __future__ import annotations
 import threading
 from fractions import Fraction
 
-from rules._experta import experta  # first: it undoes Experta's import-time logging set-up
+from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
 from kb.model import CFRule, Decision, KnowledgeBase, Premise
-from rules.cf import Accumulator, fmt
+from rules.engine.cf import Accumulator, fmt
 from rules.errors import EngineError
-from rules.facts import Answer, Evidence
-from rules.matcher import IndexedReteMatcher
-from rules.strategy import KBOrderStrategy
-from rules.trace import FactRecord, Firing, Trace
+from rules.engine.facts import Answer, Evidence
+from rules.engine.matcher import IndexedReteMatcher
+from rules.engine.strategy import KBOrderStrategy
+from rules.engine.trace import FactRecord, Firing, Trace
 
 LAYER_STEP = 100
 PUBLISH_OFFSET = 50

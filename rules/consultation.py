@@ -10,10 +10,10 @@ from fractions import Fraction
 
 from kb.model import KnowledgeBase
 from rules import explain, requests
-from rules.cf import as_number, fmt
+from rules.engine.cf import as_number, fmt
 from rules.errors import EngineError, InputError, PakarError
 from rules.messages import message
-from rules.pool import engine_for
+from rules.engine.pool import engine_for
 
 
 def consult(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
