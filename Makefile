@@ -10,20 +10,20 @@ install: $(STAMP)
 
 # Experta 1.9.4 pins frozendict==1.2 (broken on Python >= 3.10): install its real dependencies first,
 # then Experta itself without dependencies. pip cannot resolve both in one requirement list.
-$(STAMP): setup.cfg pyproject.toml $(wildcard webui/translations/*/LC_MESSAGES/messages.po)
+$(STAMP): setup.cfg pyproject.toml $(wildcard rules/translations/*/LC_MESSAGES/messages.po)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet 'frozendict>=2.3' 'schema>=0.7'
 	$(BIN)/python -m pip install --quiet --no-deps experta==1.9.4
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/pybabel compile --statistics -d webui/translations
+	$(BIN)/pybabel compile --statistics -d rules/translations
 	touch $(STAMP)
 
 # After changing an interface text: extract the strings and merge them into the catalogues.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o webui/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i webui/translations/messages.pot -d webui/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile --statistics -d webui/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k tr:2 -k trn:2,3 -k N_ -o rules/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i rules/translations/messages.pot -d rules/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile --statistics -d rules/translations
 
 # The web app on SQLite (instance/pakar.sqlite3, created on first start) with the bundled KB.
 run: install

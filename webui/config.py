@@ -4,6 +4,9 @@ from __future__ import annotations
 import os
 import secrets
 
+from kb.languages import DEFAULT_LANGUAGE, LANGUAGES
+from rules.i18n import TRANSLATIONS_DIR
+
 SECRET_FILE = "secret_key"
 
 
@@ -23,9 +26,9 @@ def defaults(instance_path: str) -> dict:
         # The screening result's hotline; None: the one the KB's solution names (PSC 119, Kemenkes 119 ext 9).
         "HOTLINE_NAME": None,
         "HOTLINE_NUMBER": None,
-        "LANGUAGES": ("id", "en"),
-        "BABEL_DEFAULT_LOCALE": "id",
-        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        "LANGUAGES": LANGUAGES,
+        "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
+        "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,   # set True behind HTTPS (PAKAR_SESSION_COOKIE_SECURE=true)

@@ -19,9 +19,9 @@ from babel.messages.pofile import read_po
 from webui import content, create_app
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PO = os.path.join(ROOT, "webui", "translations", "id", "LC_MESSAGES", "messages.po")
-MO = os.path.join(ROOT, "webui", "translations", "id", "LC_MESSAGES", "messages.mo")
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}      # babel.cfg is used with `-k _l` (see the Makefile)
+PO = os.path.join(ROOT, "rules", "translations", "id", "LC_MESSAGES", "messages.po")
+MO = os.path.join(ROOT, "rules", "translations", "id", "LC_MESSAGES", "messages.mo")
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "tr": (2,), "trn": (2, 3), "N_": None}  # as the Makefile's -k flags
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 
@@ -123,11 +123,11 @@ def test_babel_format_checks_pass():
 
 def test_compiled_catalogue_is_up_to_date():
     """The app reads messages.mo (built by `make install` / `make translations`, not in git)."""
-    assert os.path.exists(MO), "compile it: .venv/bin/pybabel compile -d webui/translations"
+    assert os.path.exists(MO), "compile it: .venv/bin/pybabel compile -d rules/translations"
     with open(MO, "rb") as fh:
         compiled = {m.id: m.string for m in read_mo(fh) if m.id}
     source = {m.id: m.string for m in _catalog() if m.id}
-    assert compiled == source, "messages.mo is stale: .venv/bin/pybabel compile -d webui/translations"
+    assert compiled == source, "messages.mo is stale: .venv/bin/pybabel compile -d rules/translations"
 
 
 # --- pages in each language -------------------------------------------------------------------------
