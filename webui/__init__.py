@@ -50,4 +50,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(pages.bp)
     app.register_blueprint(consult.bp)
     app.register_blueprint(api.bp)
+    from webui import health  # /healthz, for container health checks and load balancers
+    app.register_blueprint(health.bp)
     return app
