@@ -7,8 +7,8 @@ hypothesis). Copying keeps the workload honest: a consultation still fires about
 size, so any growth in its cost comes from the KB's size, not from more work per consultation.
 
 The files go through the real loader (schema, cross-checks, model), like a KB an engineer would write.
-Screening, cases and emergency sections are left out: kb/crosscheck.py only requires ``kb`` and, since
-there are rules, ``scale``.
+Screening, cases and emergency sections are left out: kb/checks/sections.py only requires ``kb``, a
+``scale`` for the rules and ``groups`` for the symptoms (copied as they are).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _premise(premise: Premise, rename):
 
 
 def sections(base: KnowledgeBase, factor: int) -> dict:
-    """The generated sections (symptoms, hypotheses, rules) of a KB ``factor`` times ``base``."""
+    """The generated sections (groups, symptoms, hypotheses, rules) of a KB ``factor`` times ``base``."""
     if base.findings:
         raise ValueError("the generator copies symptoms, hypotheses and rules only; this KB has findings")
     symptoms, hypotheses, rules = [], [], []
@@ -69,7 +69,8 @@ def sections(base: KnowledgeBase, factor: int) -> dict:
             if r.threshold:
                 entry["threshold"] = _number(r.threshold)
             rules.append(entry)
-    return {"symptoms": symptoms, "hypotheses": hypotheses, "rules": rules}
+    groups = [{"code": g.code, "name": {"id": g.name.id, "en": g.name.en}} for g in base.groups]
+    return {"groups": groups, "symptoms": symptoms, "hypotheses": hypotheses, "rules": rules}
 
 
 def _dump(path: Path, data: dict, comment: str):

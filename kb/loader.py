@@ -12,9 +12,10 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from kb import crosscheck, schema, yamlio
+from kb import checks, schema, yamlio
+from kb.entries import Entry, conditions, premise_codes
 from kb.errors import KBError, Problem
-from kb.model import (AnswerOption, Case, CFRule, Decision, Emergency, EmergencySign, Finding, Hotline,
+from kb.model import (AnswerOption, Case, CFRule, Decision, Emergency, EmergencySign, Finding, Group, Hotline,
                       Hypothesis, KnowledgeBase, Level, Loc, Premise, Question, Solution, Source, Symptom, Text)
 
 BUNDLED = Path(__file__).resolve().parent / "covid19"
@@ -67,7 +68,7 @@ def read_documents(root: Path):
 
 def merge(documents):
     """Gather each section's entries across files (list sections concatenate in file-name order)."""
-    sections: dict[str, list[crosscheck.Entry]] = {}
+    sections: dict[str, list[Entry]] = {}
     problems = []
     for path, data in documents:
         for name, value in data.items():
@@ -78,10 +79,10 @@ def merge(documents):
                     problems.append(Problem(path, line, col, name, f"section '{name}' is declared twice (first"
                                             f" in {first.path})", "keep a single one"))
                     continue
-                sections[name] = [crosscheck.Entry(name, -1, path, value)]
+                sections[name] = [Entry(name, -1, path, value)]
             elif name in schema.SECTIONS_OF_LISTS and isinstance(value, list):
                 entries = sections.setdefault(name, [])
-                entries.extend(crosscheck.Entry(name, i, path, item) for i, item in enumerate(value))
+                entries.extend(Entry(name, i, path, item) for i, item in enumerate(value))
     return sections, problems
 
 
@@ -115,12 +116,12 @@ def load(path=None) -> KnowledgeBase:
     unreadable = len(documents) < sum(1 for p in root.glob("*.yaml") if p.is_file())
     sections, merge_problems = merge(documents)
     problems += merge_problems
-    # Entries the schema rejected may trip a cross-check; only then is that tolerated (see CrossChecker).
-    checker = crosscheck.CrossChecker(sections, display_path(root), complete=not unreadable,
-                                      tolerate_malformed=bool(problems))
+    # Entries the schema rejected may trip a cross-check; only then is that tolerated (see checks.Context).
+    context = checks.Context(sections, display_path(root), complete=not unreadable,
+                             tolerate_malformed=bool(problems))
     try:
-        problems += checker.run()
-    except crosscheck.MALFORMED as exc:  # a gap in the checks on a well-formed KB: report, never crash
+        problems += checks.run(context)
+    except checks.MALFORMED as exc:  # a gap in the checks on a well-formed KB: report, never crash
         raise KBError([Problem(display_path(root), 1, 1, "", f"could not cross-check the KB: {exc!r}",
                                "please report this with the KB files")]) from exc
     if problems:
@@ -161,80 +162,89 @@ def _strata(rules: list[dict], findings: set) -> dict:
         return memo[code]
 
     def rule_layer(rule):
-        used = [c for c in crosscheck.premise_codes(rule["if"]) if c in findings]
+        used = [c for c in premise_codes(rule["if"]) if c in findings]
         return 1 + max(finding_layer(c) for c in used) if used else 0
 
     return {rule["id"]: rule_layer(rule) for rule in rules}
 
 
+class _Builder:
+    """Turns checked sections into model objects, indexing each by its kind and code for
+    :attr:`KnowledgeBase.by_code`."""
+
+    def __init__(self, sections):
+        self.sections = sections
+        self.by_code: dict = {}
+
+    def each(self, section: str, kind: str, make, key: str = "code") -> tuple:
+        """``make(data, loc, index)`` for every entry of ``section``, in KB order; each result is indexed as
+        ``(kind, its attribute key)``."""
+        out = []
+        for i, entry in enumerate(self.sections.get(section, [])):
+            obj = make(entry.data, Loc(entry.path, entry.where()[0]), i)
+            self.by_code[(kind, getattr(obj, key))] = obj
+            out.append(obj)
+        return tuple(out)
+
+
+def _case(d, loc: Loc, default_levels) -> Case:
+    symptoms_given = d.get("symptoms", {})
+    symptoms_given = ({k: _cf(v) for k, v in symptoms_given.items()} if isinstance(symptoms_given, dict)
+                      else tuple(symptoms_given))
+    levels = tuple(_cf(v) for v in d["levels"]) if d.get("levels") else default_levels
+    return Case(d["id"], d["mode"], dict(d.get("answers") or {}), symptoms_given, levels, d.get("expect"),
+                {k: _cf(v) for k, v in (d.get("expect_cf") or {}).items()}, d["source"], d.get("note", ""), loc)
+
+
+def _emergency(sections) -> Emergency | None:
+    if not sections.get("emergency"):
+        return None
+    d = sections["emergency"][0].data
+    return Emergency(_text(d["title"]), _text(d.get("intro")), _text(d["hotline"]["name"]), d["hotline"]["number"],
+                     tuple(EmergencySign(s["code"], _text(s["text"])) for s in d["signs"]), d["source"])
+
+
 def _build(sections, root: Path, files) -> KnowledgeBase:
-    def loc(entry):
-        return Loc(entry.path, entry.where()[0])
-
     meta = sections["kb"][0].data
-    by_code: dict = {}
-
-    def index(kind, code, obj):
-        by_code[(kind, code)] = obj
-        return obj
-
-    scale = tuple(index("level", _cf(e.data["cf"]), Level(e.data["code"], _cf(e.data["cf"]), _text(e.data["label"]),
-                                                           e.data["source"]))
-                  for e in sections.get("scale", []))
-    symptoms = tuple(index("symptom", d["code"], Symptom(d["code"], _text(d["name"]), _text(d["question"]),
-                                                         _text(d.get("help")), d["category"], _cf(d["cf"]),
-                                                         d["source"], _text(d.get("assumption")), loc(e)))
-                     for e in sections.get("symptoms", []) for d in [e.data])
-    findings = tuple(index("finding", d["code"], Finding(d["code"], _text(d["name"]), d["source"], loc(e)))
-                     for e in sections.get("findings", []) for d in [e.data])
-    hypotheses = tuple(index("hypothesis", d["code"], Hypothesis(d["code"], _text(d["name"]), _text(d["info"]),
-                                                                 _text(d["advice"]), d["source"], loc(e)))
-                       for e in sections.get("hypotheses", []) for d in [e.data])
-    raw_rules = [e.data for e in sections.get("rules", [])]
-    strata = _strata(raw_rules, {f.code for f in findings})
-    rules = tuple(index("rule", d["id"], CFRule(d["id"], _premise(d["if"]), d["then"], _cf(d["cf"]),
-                                                _cf(d.get("threshold", 0)), d["source"], d.get("note", ""), loc(e),
-                                                i, strata[d["id"]]))
-                  for i, e in enumerate(sections.get("rules", [])) for d in [e.data])
-    answer_options = tuple(index("answer", d["code"], AnswerOption(d["code"], _text(d["label"])))
-                           for e in sections.get("answers", []) for d in [e.data])
-    questions = tuple(index("question", d["code"], Question(d["code"], _text(d["text"]), _text(d.get("help")),
-                                                            tuple(d["answers"]), d.get("symptom"), d["source"],
-                                                            loc(e)))
-                      for e in sections.get("questions", []) for d in [e.data])
-    solutions = tuple(index("solution", d["code"], Solution(
+    build = _Builder(sections)
+    scale = build.each("scale", "level", lambda d, loc, i: Level(d["code"], _cf(d["cf"]), _text(d["label"]),
+                                                                 d["source"]), key="cf")
+    symptoms = build.each("symptoms", "symptom", lambda d, loc, i: Symptom(
+        d["code"], _text(d["name"]), _text(d["question"]), _text(d.get("help")), d["category"], _cf(d["cf"]),
+        d["source"], _text(d.get("assumption")), loc))
+    groups = build.each("groups", "group", lambda d, loc, i: Group(
+        d["code"], _text(d["name"]), tuple(s for s in symptoms if s.category == d["code"]), loc))
+    findings = build.each("findings", "finding", lambda d, loc, i: Finding(d["code"], _text(d["name"]), d["source"],
+                                                                         loc))
+    hypotheses = build.each("hypotheses", "hypothesis", lambda d, loc, i: Hypothesis(
+        d["code"], _text(d["name"]), _text(d["info"]), _text(d["advice"]), d["source"], loc))
+    strata = _strata([e.data for e in sections.get("rules", [])], {f.code for f in findings})
+    rules = build.each("rules", "rule", lambda d, loc, i: CFRule(
+        d["id"], _premise(d["if"]), d["then"], _cf(d["cf"]), _cf(d.get("threshold", 0)), d["source"],
+        d.get("note", ""), loc, i, strata[d["id"]]), key="id")
+    answer_options = build.each("answers", "answer", lambda d, loc, i: AnswerOption(d["code"], _text(d["label"])))
+    questions = build.each("questions", "question", lambda d, loc, i: Question(
+        d["code"], _text(d["text"]), _text(d.get("help")), tuple(d["answers"]), d.get("symptom"), d["source"], loc))
+    solutions = build.each("solutions", "solution", lambda d, loc, i: Solution(
         d["code"], _text(d["title"]), _text(d["advice"]), bool(d.get("call_hotline", False)),
-        Hotline(d["hotline"]["name"], d["hotline"]["number"]) if d.get("hotline") else None, d["source"], loc(e)))
-        for e in sections.get("solutions", []) for d in [e.data])
-    decisions = []
-    for i, e in enumerate(sections.get("decisions", [])):
-        mode, conds = crosscheck.conditions(e)
-        decisions.append(index("rule", e.data["id"], Decision(
-            e.data["id"], mode, tuple((q, frozenset(a)) for q, a in conds.items()), e.data["then"],
-            int(e.data["salience"]), _text(e.data["note"]), e.data["source"], loc(e), i)))
-    emergency = None
-    if sections.get("emergency"):
-        d = sections["emergency"][0].data
-        emergency = Emergency(_text(d["title"]), _text(d.get("intro")), _text(d["hotline"]["name"]),
-                              d["hotline"]["number"],
-                              tuple(EmergencySign(s["code"], _text(s["text"])) for s in d["signs"]), d["source"])
+        Hotline(d["hotline"]["name"], d["hotline"]["number"]) if d.get("hotline") else None, d["source"], loc))
+    decisions = build.each("decisions", "rule", lambda d, loc, i: Decision(
+        d["id"], *_decision_conditions(d), d["then"], int(d["salience"]), _text(d["note"]), d["source"], loc, i),
+        key="id")
     default_levels = tuple(level.cf for level in scale if level.cf > 0)
-    cases = []
-    for e in sections.get("cases", []):
-        d = e.data
-        symptoms_given = d.get("symptoms", {})
-        symptoms_given = ({k: _cf(v) for k, v in symptoms_given.items()} if isinstance(symptoms_given, dict)
-                          else tuple(symptoms_given))
-        levels = tuple(_cf(v) for v in d["levels"]) if d.get("levels") else default_levels
-        cases.append(Case(d["id"], d["mode"], dict(d.get("answers") or {}), symptoms_given, levels,
-                          d.get("expect"), {k: _cf(v) for k, v in (d.get("expect_cf") or {}).items()},
-                          d["source"], d.get("note", ""), loc(e)))
+    cases = tuple(_case(e.data, Loc(e.path, e.where()[0]), default_levels) for e in sections.get("cases", []))
     return KnowledgeBase(
         id=meta["id"], title=_text(meta["title"]), label=meta["version"], review_date=meta["review_date"],
         reviewers=tuple(meta.get("reviewers") or ()), disclaimer=_text(meta["disclaimer"]),
         no_conclusion=_text(meta["no_conclusion"]),
         sources=tuple(Source(s["id"], s["citation"], s.get("note", "")) for s in meta["sources"]),
-        scale=scale, symptoms=symptoms, findings=findings, hypotheses=hypotheses, rules=rules,
-        answer_options=answer_options, questions=questions, solutions=solutions, decisions=tuple(decisions),
-        emergency=emergency, cases=tuple(cases), version=content_hash(sections), path=display_path(root),
-        files=tuple(files), by_code=by_code)
+        scale=scale, symptoms=symptoms, groups=groups, findings=findings, hypotheses=hypotheses, rules=rules,
+        answer_options=answer_options, questions=questions, solutions=solutions, decisions=decisions,
+        emergency=_emergency(sections), cases=cases, version=content_hash(sections), path=display_path(root),
+        files=tuple(files), by_code=build.by_code)
+
+
+def _decision_conditions(data) -> tuple:
+    """(mode, ((question, allowed answers), ...)) of a checked decision."""
+    mode, conds = conditions(data["when"])
+    return mode, tuple((q, frozenset(a)) for q, a in conds.items())

@@ -8,19 +8,19 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
 
-LANGUAGES = ("id", "en")
+from kb.languages import DEFAULT_LANGUAGE, supported
 
 
 @dataclass(frozen=True)
 class Text:
-    """A text in Indonesian and English."""
+    """A text in each of :data:`kb.languages.LANGUAGES` (one field per language code)."""
 
     id: str
     en: str
 
-    def get(self, lang: str = "id") -> str:
-        """The text in ``lang`` ('id' or 'en'); Indonesian for anything else."""
-        return self.en if lang == "en" else self.id
+    def get(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The text in ``lang``; in the default language for a language Pakar does not speak."""
+        return getattr(self, lang if supported(lang) else DEFAULT_LANGUAGE)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,19 @@ class Symptom:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A group of symptoms, shown together under its name on the diagnosis form; groups keep KB order."""
+
+    code: str
+    name: Text
+    symptoms: tuple[Symptom, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Finding:
+    """An intermediate conclusion: concluded by rules, used as a premise by other rules."""
+
     code: str
     name: Text
     source: str
@@ -223,6 +235,7 @@ class KnowledgeBase:
     sources: tuple[Source, ...]
     scale: tuple[Level, ...]
     symptoms: tuple[Symptom, ...]
+    groups: tuple[Group, ...]
     findings: tuple[Finding, ...]
     hypotheses: tuple[Hypothesis, ...]
     rules: tuple[CFRule, ...]
@@ -239,6 +252,14 @@ class KnowledgeBase:
 
     def symptom(self, code: str) -> Symptom:
         return self.by_code[("symptom", code)]
+
+    def group(self, code: str) -> Group:
+        """The symptom group with this code (a symptom's ``category``)."""
+        return self.by_code[("group", code)]
+
+    def group_name(self, code: str) -> Text:
+        """The name of the symptom group with this code."""
+        return self.group(code).name
 
     def hypothesis(self, code: str) -> Hypothesis:
         return self.by_code[("hypothesis", code)]

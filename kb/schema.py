@@ -15,7 +15,7 @@ import yaml
 from kb.errors import Problem
 from kb.yamlio import Located
 
-SECTIONS_OF_LISTS = ("scale", "symptoms", "findings", "hypotheses", "rules", "answers", "questions",
+SECTIONS_OF_LISTS = ("scale", "groups", "symptoms", "findings", "hypotheses", "rules", "answers", "questions",
                      "solutions", "decisions", "cases")
 SECTIONS_SINGLE = ("kb", "emergency")
 

@@ -21,6 +21,13 @@ scale:
   - {code: pasti, cf: 1.0, label: {id: Pasti, en: Certain}, source: src}
 """
 
+GROUPS_YAML = """\
+groups:
+  - {code: respiratory, name: {id: Pernapasan, en: Breathing}}
+  - {code: general, name: {id: Umum, en: General}}
+  - {code: digestive, name: {id: Pencernaan, en: Digestion}}
+"""
+
 SYMPTOMS_YAML = """\
 symptoms:
   - code: GC01
@@ -132,6 +139,7 @@ cases:
 BASE = {
     "kb.yaml": KB_YAML,
     "scale.yaml": SCALE_YAML,
+    "groups.yaml": GROUPS_YAML,
     "symptoms.yaml": SYMPTOMS_YAML,
     "hypotheses.yaml": HYPOTHESES_YAML,
     "rules.yaml": RULES_YAML,

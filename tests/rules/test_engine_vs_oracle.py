@@ -28,6 +28,8 @@ scale:
   - {code: l3, cf: 0.6, label: {id: "3", en: "3"}, source: src}
   - {code: l4, cf: 0.8, label: {id: "4", en: "4"}, source: src}
   - {code: l5, cf: 1.0, label: {id: "5", en: "5"}, source: src}
+groups:
+  - {code: general, name: {id: Umum, en: General}}
 symptoms:
 """ + "".join(f"  - {{code: S{i}, name: {{id: S{i}, en: S{i}}}, question: {{id: S{i}, en: S{i}}}, category: general,"
               f" cf: 1.0, source: src}}\n" for i in range(1, 9)) + """\

@@ -38,7 +38,7 @@ hypotheses:
   - {code: H2, name: {id: H dua, en: H two}, info: {id: I, en: I}, advice: {id: S, en: A}, source: src}
 """
 
-SYMPTOMS_YAML = "symptoms:\n" + "".join(
+SYMPTOMS_YAML = "groups:\n  - {code: general, name: {id: Umum, en: General}}\nsymptoms:\n" + "".join(
     f"  - {{code: {c}, name: {{id: {c}, en: {c}}}, question: {{id: {c}, en: {c}}}, category: general,"
     f" cf: 1.0, source: src}}\n" for c in "ABCDE")
 
