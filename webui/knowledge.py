@@ -13,10 +13,6 @@ from webui.errors import StartupError
 
 EXT_KEY = "pakar.kb"
 
-# The order the detailed-diagnosis page shows the symptom groups in (codes used by the KB's `category`).
-CATEGORY_ORDER = ("respiratory", "general", "digestive", "senses", "skin", "comorbidity", "exposure",
-                  "severity")
-
 
 def init_app(app) -> None:
     try:
@@ -54,12 +50,8 @@ def hotline(solution_hotline: dict | None) -> dict | None:
 
 
 def symptom_groups(knowledge, lang: str) -> list[tuple[str, list]]:
-    """The symptoms grouped by category, groups in :data:`CATEGORY_ORDER` (unknown ones last, KB order)."""
-    groups: dict[str, list] = {}
-    for symptom in knowledge.symptoms:
-        groups.setdefault(symptom.category, []).append(symptom)
-    rank = {c: i for i, c in enumerate(CATEGORY_ORDER)}
-    return sorted(groups.items(), key=lambda kv: rank.get(kv[0], len(rank)))
+    """The symptoms as (group code, symptoms) in the KB's order of groups, each group's in KB order."""
+    return [(group.code, list(group.symptoms)) for group in knowledge.groups]
 
 
 def describe(knowledge, lang: str) -> dict:

@@ -1,24 +1,13 @@
-"""Interface words that are not in the KB: the names of the symptom groups."""
+"""Plugs the report templates, their filters and globals into the app, and names the KB's symptom groups."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
-CATEGORIES = {
-    "respiratory": _l("Breathing and airways"),
-    "general": _l("General"),
-    "digestive": _l("Digestion"),
-    "senses": _l("Smell and taste"),
-    "skin": _l("Skin"),
-    "comorbidity": _l("Other illnesses (comorbidities)"),
-    "exposure": _l("Contact and travel"),
-    "severity": _l("Severity"),
-}
+from webui import knowledge
+from webui.i18n import current_lang
 
 
 def category_label(code: str) -> str:
-    """The group's name in the page language (the code itself for a group this app does not know)."""
-    label = CATEGORIES.get(code)
-    return str(label) if label is not None else code
+    """The name of the KB's symptom group ``code`` in the page language."""
+    return knowledge.current().group_name(code).get(current_lang())
 
 
 def init_app(app) -> None:

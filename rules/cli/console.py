@@ -31,12 +31,6 @@ UI = {
     "nothing": ("Tidak ada hipotesis yang disimpulkan.", "No hypothesis was concluded."),
     "kb": ("Basis pengetahuan {id} {label}, versi {version}", "Knowledge base {id} {label}, version {version}"),
 }
-CATEGORY = {
-    "respiratory": ("pernapasan", "respiratory"), "general": ("umum", "general"),
-    "digestive": ("pencernaan", "digestive"), "senses": ("indra", "senses"), "skin": ("kulit", "skin"),
-    "comorbidity": ("penyakit penyerta", "comorbidity"), "exposure": ("paparan", "exposure"),
-    "severity": ("tanda berat", "severity"),
-}
 
 
 class Cancelled(Exception):
@@ -132,15 +126,14 @@ class Console:
 
     def diagnosis(self) -> dict:
         kb, lang = self.kb, self.lang
-        # Asked grouped by category (in the order of CATEGORY), each group in KB order.
-        groups = list(CATEGORY)
-        symptoms = sorted(kb.symptoms, key=lambda s: groups.index(s.category) if s.category in groups else len(groups))
+        # Asked group by group, in the KB's order of groups, each group in KB order.
+        symptoms = [s for group in kb.groups for s in group.symptoms]
         labels = [level.label.get(lang) for level in kb.scale]
         self.say(self.t("keys"))
 
         def asker(i, s, previous):
             default = next((n for n, level in enumerate(kb.scale) if level.code == previous), 0)
-            category = CATEGORY.get(s.category, (s.category, s.category))[lang == "en"]
+            category = kb.group_name(s.category).get(lang)
             picked = self._pick(self.t("symptom", n=i + 1, total=len(symptoms), category=category),
                                 s.question.get(lang), s.help.get(lang) if s.help else None, labels, default, s.code,
                                 start=0)
