@@ -120,9 +120,25 @@ def _positive(text: str) -> int:
     return value
 
 
+class _Version(argparse.Action):
+    """``--version``: the package's version and the bundled KB's id and version (loading the KB only then)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            package = version("pakar")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            package = "(not installed)"
+        knowledge = _load(None)
+        print(f"pakar {package} (KB {knowledge.id} {knowledge.short_version})")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pakar", description="Pakar: COVID-19 early-detection expert system"
                                 " (a screening aid, not a diagnosis).")
+    p.add_argument("--version", action=_Version, nargs=0, help="print the package and bundled KB versions")
     sub = p.add_subparsers(dest="command", required=True)
     kb_cmd = sub.add_parser("kb", help="knowledge base tools").add_subparsers(dest="kb_command", required=True)
     check = kb_cmd.add_parser("check", help="validate and verify a KB and run its stored cases")
