@@ -4,7 +4,8 @@ Decision rules are checked over the whole answer space (every combination of eve
 answers: 3 x 2^5 = 96 for the bundled KB): gaps (no rule matches), overlaps and how salience resolves
 them, and rules that never win. CF rules are checked for symptoms no rule uses, hypotheses no rule
 supports, findings nothing uses, rules whose evidence another rule of the same conclusion subsumes,
-and conclusions that certain evidence for and against (+1 and -1) could make a conflict.
+and conclusions that certain evidence for and against (+1 and -1) could make a conflict. Symptom groups
+are checked for groups with no symptom.
 """
 from __future__ import annotations
 
@@ -16,16 +17,17 @@ from dataclasses import dataclass, field
 from kb.model import KnowledgeBase
 
 
-def fmt(value) -> str:
+def decimal_text(value) -> str:
     """A KB number as the decimal it was written as (KB numbers are read from decimal text)."""
     return format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
+
 
 MAX_ANSWER_SPACE = 1_000_000
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One verification result. ``level``: 'error' (the KB must not be used), 'warning' (probably a
+class Observation:
+    """One verification result (not to be confused with a KB finding, an intermediate conclusion). ``level``: 'error' (the KB must not be used), 'warning' (probably a
     mistake: ``kb check`` fails), or 'info' (how the KB behaves, for the record)."""
 
     level: str
@@ -40,20 +42,24 @@ class Finding:
 
 @dataclass
 class Report:
-    findings: list = field(default_factory=list)
+    """What :func:`verify` observed about a KB, and the decision table's outcomes."""
+
+    observations: list = field(default_factory=list)
     answer_space: int = 0
     outcomes: dict = field(default_factory=dict)  # solution -> number of answer combinations
 
     def add(self, level, code, message, where=""):
-        self.findings.append(Finding(level, code, message, str(where)))
+        """Record one observation."""
+        self.observations.append(Observation(level, code, message, str(where)))
 
     @property
     def clean(self) -> bool:
         """No errors and no warnings."""
-        return not any(f.level in ("error", "warning") for f in self.findings)
+        return not any(o.level in ("error", "warning") for o in self.observations)
 
     def count(self, level) -> int:
-        return sum(1 for f in self.findings if f.level == level)
+        """How many observations of this level."""
+        return sum(1 for o in self.observations if o.level == level)
 
 
 def verify(kb: KnowledgeBase) -> Report:
@@ -63,6 +69,10 @@ def verify(kb: KnowledgeBase) -> Report:
         _decision_table(kb, report)
     if kb.rules:
         _cf_rules(kb, report)
+    for group in kb.groups:
+        if not group.symptoms:
+            report.add("warning", "empty-group", f"symptom group {group.code} has no symptoms: the form would show"
+                       " an empty heading", group.loc)
     return report
 
 
@@ -159,5 +169,5 @@ def _cf_rules(kb: KnowledgeBase, report: Report):
                        " fully the result is 0 and marked as a conflict", rules[0].loc)
     for symptom in kb.symptoms:
         if symptom.assumption is not None:
-            report.add("info", "assumption", f"{symptom.code}'s CF {fmt(symptom.cf)} is an assumption awaiting expert"
+            report.add("info", "assumption", f"{symptom.code}'s CF {decimal_text(symptom.cf)} is an assumption awaiting expert"
                        " review", symptom.loc)

@@ -37,8 +37,8 @@ def cmd_check(args) -> int:
           f" CF rules, {len(knowledge.questions)} questions, {len(knowledge.decisions)} decisions,"
           f" {len(knowledge.cases)} cases")
     report = verify(knowledge)
-    for finding in report.findings:
-        print(f"  {finding}")
+    for observation in report.observations:
+        print(f"  {observation}")
     results = casetests.run_cases(knowledge)
     failed = [r for r in results if not r.passed]
     for r in failed:
