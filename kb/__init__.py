@@ -8,6 +8,5 @@ Public API::
 """
 from kb.errors import KBError, Problem
 from kb.loader import bundled_path, load
-from kb.model import KnowledgeBase
 
-__all__ = ["KBError", "KnowledgeBase", "Problem", "bundled_path", "load"]
+__all__ = ["KBError", "Problem", "bundled_path", "load"]

@@ -14,7 +14,6 @@ class Problem:
     key: str
     message: str
     hint: str = ""
-    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}"

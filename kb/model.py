@@ -185,9 +185,6 @@ class Decision:
         hits = (answers.get(q) in allowed for q, allowed in self.conditions)
         return all(hits) if self.mode == "all" else any(hits)
 
-    def questions(self) -> tuple[str, ...]:
-        return tuple(q for q, _ in self.conditions)
-
 
 @dataclass(frozen=True)
 class EmergencySign:
@@ -251,6 +248,7 @@ class KnowledgeBase:
     by_code: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def symptom(self, code: str) -> Symptom:
+        """The symptom with this code."""
         return self.by_code[("symptom", code)]
 
     def group(self, code: str) -> Group:
@@ -262,22 +260,19 @@ class KnowledgeBase:
         return self.group(code).name
 
     def hypothesis(self, code: str) -> Hypothesis:
+        """The hypothesis with this code."""
         return self.by_code[("hypothesis", code)]
 
-    def finding(self, code: str) -> Finding:
-        return self.by_code[("finding", code)]
-
     def solution(self, code: str) -> Solution:
+        """The screening solution with this code."""
         return self.by_code[("solution", code)]
-
-    def question(self, code: str) -> Question:
-        return self.by_code[("question", code)]
 
     def rule(self, rule_id: str):
         """A CF rule or a decision by its id."""
         return self.by_code[("rule", rule_id)]
 
     def answer_label(self, code: str) -> Text:
+        """The label of the screening answer with this code."""
         return self.by_code[("answer", code)].label
 
     def level(self, cf: Fraction) -> Level | None:
@@ -294,4 +289,5 @@ class KnowledgeBase:
 
     @property
     def short_version(self) -> str:
+        """The first 12 hex digits of :attr:`version`, as shown to people."""
         return self.version[:12]

@@ -15,13 +15,6 @@ CHECKS = (sections, duplicates, sources, scale, groups, references, unconcluded,
           questions, decisions, salience, cases)
 """Every cross-check, in the order they run."""
 
-_BY_ID = {module.ID: module for module in CHECKS}
-
-
-def get(check_id: str):
-    """The check module with this ``ID``."""
-    return _BY_ID[check_id]
-
 
 def run(kb: Context) -> list[Problem]:
     """Every problem the registered checks find. A check that trips over an entry the schema rejected is
@@ -29,4 +22,4 @@ def run(kb: Context) -> list[Problem]:
     return [problem for module in CHECKS for problem in kb.guarded(module.check, kb)]
 
 
-__all__ = ["CHECKS", "MALFORMED", "Context", "get", "run"]
+__all__ = ["CHECKS", "MALFORMED", "Context", "run"]
