@@ -1,27 +1,43 @@
-"""The small API the CLI and the web app use: a request dict in, a result dict out.
+"""The small API the CLI and the web app use: a request in, a result out.
 
-Nothing here computes an answer: it validates the request, runs this thread's Experta engine, and
-turns what the firings recorded into the result contract of ``pakar batch``.
+Nothing here computes an answer: it validates the request, runs this thread's Experta engine, and turns
+what the firings recorded into a typed result (:mod:`rules.results`). :func:`consult_record` gives the
+record; :func:`consult` gives its JSON form, the result contract of ``pakar batch``.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from fractions import Fraction
 
-from kb.model import KnowledgeBase
+from kb.model import CFRule, KnowledgeBase
 from rules import explain, requests
-from rules.engine.cf import as_number, fmt
+from rules.engine.cf import fmt
+from rules.engine.pool import engine_for
 from rules.errors import EngineError, InputError, PakarError
 from rules.messages import message
-from rules.engine.pool import engine_for
+from rules.results import (
+    CFStep,
+    DiagnosisResult,
+    Hotline,
+    RankingReason,
+    RankingRow,
+    Result,
+    ScreeningResult,
+    SymptomAnswer,
+)
 
 
-def consult(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
-    """Answer one request (see :mod:`rules.requests`); raises :class:`InputError` for a bad request."""
+def consult_record(kb: KnowledgeBase, raw, *, trace: bool = True) -> Result:
+    """Answer one request (see :mod:`rules.requests`) with a typed result; raises :class:`InputError` for a
+    bad request. With ``trace`` the record carries the trace's JSON form too."""
     req = requests.parse(kb, raw)
     if req.mode == "screening":
         return screening(kb, req, trace=trace)
     return diagnosis(kb, req, trace=trace)
+
+
+def consult(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
+    """Answer one request with the result contract's JSON form; raises :class:`InputError` for a bad request."""
+    return consult_record(kb, raw, trace=trace).to_json()
 
 
 def consult_safely(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
@@ -30,21 +46,17 @@ def consult_safely(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
         return consult(kb, raw, trace=trace)
     except PakarError as exc:
         return error_result(raw, exc.code, exc.message)
-    except Exception:  # noqa: BLE001 - one bad line must never stop a batch or show a traceback
+    except Exception:  # one bad line must never stop a batch or show a traceback
         lang = requests.request_lang(raw)
         return error_result(raw, "internal", message("internal", lang))
 
 
 def error_result(raw, code: str, text: str) -> dict:
-    rid = raw.get("id") if isinstance(raw, dict) else None
-    if not requests.valid_id(rid):
-        rid = None
-    elif isinstance(rid, Decimal):
-        rid = int(rid) if rid == rid.to_integral_value() else float(rid)
-    return {"id": rid, "error": {"code": code, "message": text}}
+    return {"id": requests.request_id(raw), "error": {"code": code, "message": text}}
 
 
-def screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> dict:
+def screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> ScreeningResult:
+    """Run the screening engine on a parsed request."""
     engine = engine_for(kb, "screening")
     try:
         decision = engine.consult(req.answers)
@@ -52,58 +64,39 @@ def screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
         raise EngineError(message("no_decision", req.lang), code="no_decision") from exc
     solution = kb.solution(decision.conclusion)
     lang = req.lang
-    out = {
-        "id": req.id, "mode": "screening", "kb_version": kb.short_version, "lang": lang,
-        "solution": solution.code, "title": solution.title.get(lang), "advice": solution.advice.get(lang),
-        "hotline": ({"name": solution.hotline.name, "number": solution.hotline.number}
-                    if solution.call_hotline and solution.hotline else None),
-        "answers": dict(req.answers),
-        "how": explain.how_screening(kb, engine.trace, lang),
-        "disclaimer": kb.disclaimer.get(lang),
-    }
-    if trace:
-        out["trace"] = engine.trace.to_dict()
-    return out
+    return ScreeningResult(
+        id=req.id, kb_version=kb.short_version, lang=lang, solution=solution.code,
+        title=solution.title.get(lang), advice=solution.advice.get(lang),
+        hotline=(Hotline(solution.hotline.name, solution.hotline.number)
+                 if solution.call_hotline and solution.hotline else None),
+        answers=dict(req.answers or {}), how=tuple(explain.how_screening(kb, engine.trace, lang)),
+        disclaimer=kb.disclaimer.get(lang), trace=engine.trace.to_dict() if trace else None,
+    )
 
 
-def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> dict:
+def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> DiagnosisResult:
+    """Run the diagnosis engine on a parsed request."""
     engine = engine_for(kb, "diagnosis")
     state = engine.consult(req.symptoms)
     lang = req.lang
-    ranking = [{"code": r["code"], "name": kb.hypothesis(r["code"]).name.get(lang), "cf": as_number(r["cf"]),
-                "percent": as_number(r["cf"] * 100, 8), "evidence": r["evidence"],
-                "cf_text": fmt(r["cf"]), "percent_text": fmt(r["cf"] * 100, 8)} for r in state.ranking]
-    top = state.ranking[0] if state.ranking and state.ranking[0]["cf"] > 0 else None
-    hyp = kb.hypothesis(top["code"]) if top else None
-    out = {
-        "id": req.id, "mode": "diagnosis", "kb_version": kb.short_version, "lang": lang,
-        "diagnosis": hyp.code if hyp else None,
-        "name": hyp.name.get(lang) if hyp else None,
-        "cf": as_number(top["cf"]) if top else 0,
-        "percent": as_number(top["cf"] * 100, 8) if top else 0,
-        # The numbers as text: exact decimals, or rounded ones marked with "≈" (10 places for a CF).
-        "cf_text": fmt(top["cf"]) if top else "0",
-        "percent_text": fmt(top["cf"] * 100, 8) if top else "0",
-        "info": hyp.info.get(lang) if hyp else None,
-        "advice": hyp.advice.get(lang) if hyp else kb.no_conclusion.get(lang),
-        "ranking": ranking,
-        "symptoms": [{"code": code, "name": kb.symptom(code).name.get(lang), "cf": as_number(cf),
-                      "level": _level_label(kb, cf, lang)} for code, cf in _in_kb_order(kb, req.symptoms)],
-        "tie_break": _tie_break_of(engine.trace, top),
-        "why": explain.why_first(engine.trace, lang) if top else None,
-        "how": explain.how_diagnosis(kb, engine.trace, lang),
-        "disclaimer": kb.disclaimer.get(lang),
-    }
-    if trace:
-        out["trace"] = engine.trace.to_dict()
-    return out
-
-
-def _tie_break_of(trace, top) -> str | None:
-    """How the top hypothesis beat the second one when their CFs were equal ('evidence' or 'kb_order')."""
-    if top is None or not trace.tie_breaks or trace.tie_breaks[0]["between"][0] != top["code"]:
-        return None
-    return trace.tie_breaks[0]["by"]
+    ranking = tuple(RankingRow(r["code"], kb.hypothesis(r["code"]).name.get(lang), r["cf"], r["evidence"])
+                    for r in state.ranking)
+    reason = RankingReason.of(ranking)
+    hyp = kb.hypothesis(reason.first.code) if reason else None
+    return DiagnosisResult(
+        id=req.id, kb_version=kb.short_version, lang=lang, ranking=ranking,
+        symptoms=tuple(SymptomAnswer(code, kb.symptom(code).name.get(lang), cf, _level_label(kb, cf, lang))
+                       for code, cf in _in_kb_order(kb, req.symptoms or {})),
+        name=hyp.name.get(lang) if hyp else None,
+        info=hyp.info.get(lang) if hyp else None,
+        advice=hyp.advice.get(lang) if hyp else kb.no_conclusion.get(lang),
+        how=tuple(explain.how_diagnosis(kb, engine.trace, ranking, lang)),
+        why=explain.why_first(reason, lang) if reason else None,
+        disclaimer=kb.disclaimer.get(lang),
+        steps=tuple(CFStep(f.rule.id, f.conclusion, tuple(f.bindings.items()), f.before, f.after)
+                    for f in engine.trace.firings if isinstance(f.rule, CFRule) and f.cf is not None),
+        trace=engine.trace.to_dict() if trace else None,
+    )
 
 
 def _in_kb_order(kb, symptoms: dict):
@@ -115,4 +108,4 @@ def _level_label(kb, cf: Fraction, lang) -> str:
     return level.label.get(lang) if level else fmt(cf)
 
 
-__all__ = ["consult", "consult_safely", "error_result", "InputError"]
+__all__ = ["InputError", "consult", "consult_record", "consult_safely", "error_result"]

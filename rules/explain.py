@@ -1,80 +1,42 @@
 """MYCIN-style explanations drawn from a consultation's trace: HOW a conclusion was reached, and WHY a
-question is asked (which rules use its answer). Plain language, Indonesian or English."""
+question is asked (which rules use its answer). Plain language in the request's language, from the message
+catalogue (:mod:`rules.i18n`); the numbers are the engine's exact texts (``≈`` marks a rounded one)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 from kb.model import CFRule, Decision, KnowledgeBase
 from rules.engine.cf import fmt
-
-_T = {
-    "no_symptoms": ("Tidak ada gejala yang dilaporkan, jadi tidak ada hipotesis yang disimpulkan.",
-                    "No symptom was reported, so no hypothesis was concluded."),
-    "nothing": ("Gejala yang dilaporkan tidak mendukung hipotesis mana pun.",
-                "The reported symptoms support no hypothesis."),
-    "head": ("{code} {name}: CF {cf} ({pct}%), didukung {n} gejala.",
-             "{code} {name}: CF {cf} ({pct}%), supported by {n} symptom(s)."),
-    "step": ("  {rule}: {premise} (keyakinan Anda {user}) × CF pakar {rule_cf} = {cf}; gabungan {before} → {after}"
-             " [{source}]",
-             "  {rule}: {premise} (your certainty {user}) × expert CF {rule_cf} = {cf}; combined {before} → {after}"
-             " [{source}]"),
-    "step_premise": ("  {rule}: {premise} (CF premis {user}) × CF aturan {rule_cf} = {cf}; gabungan {before} →"
-                     " {after} [{source}]",
-                     "  {rule}: {premise} (premise CF {user}) × rule CF {rule_cf} = {cf}; combined {before} →"
-                     " {after} [{source}]"),
-    "finding": ("Temuan antara {code} {name}: CF {cf}.", "Intermediate finding {code} {name}: CF {cf}."),
-    "skip": ("  {rule}: {premise} — {note}", "  {rule}: {premise} — {note}"),
-    "win_cf": ("{a} di urutan pertama karena CF-nya lebih tinggi ({cfa} > {cfb} untuk {b}).",
-               "{a} ranks first because its CF is higher ({cfa} > {cfb} for {b})."),
-    "win_evidence": ("{a} dan {b} sama-sama CF {cf}; {a} menang karena didukung lebih banyak gejala ({na} > {nb}).",
-                     "{a} and {b} both reach CF {cf}; {a} wins because more of your symptoms support it"
-                     " ({na} > {nb})."),
-    "win_order": ("{a} dan {b} sama-sama CF {cf} dan jumlah gejala {n}; {a} dipilih karena urutannya lebih dulu"
-                  " di basis pengetahuan.",
-                  "{a} and {b} both reach CF {cf} with {n} symptom(s) each; {a} is chosen because it comes first"
-                  " in the knowledge base."),
-    "alone": ("{a} adalah satu-satunya hipotesis yang didukung.", "{a} is the only hypothesis supported."),
-    "decision": ("{rule} (salience {salience}) cocok: {answers} → {solution}. {note}",
-                 "{rule} (salience {salience}) matched: {answers} → {solution}. {note}"),
-    "lost": ("{rule} (salience {salience}, → {solution}) juga cocok lewat {via}, tetapi kalah salience"
-             " ({win} > {salience}).",
-             "{rule} (salience {salience}, → {solution}) also matched via {via}, but lost on salience"
-             " ({win} > {salience})."),
-    "why_symptom": ("Kami menanyakan {code} ({name}) karena jawabannya dipakai oleh: {uses}.",
-                    "We ask about {code} ({name}) because these rules use the answer: {uses}."),
-    "why_question": ("Kami menanyakan {code} karena jawabannya dipakai oleh: {uses}.",
-                     "We ask {code} because these rules use the answer: {uses}."),
-    "why_unused": ("{code} tidak dipakai oleh aturan mana pun.", "No rule uses {code}."),
-}
-
-
-def _t(key, lang, **values):
-    ind, eng = _T[key]
-    return (eng if lang == "en" else ind).format(**values)
+from rules.i18n import tr, trn
+from rules.results import PERCENT_PLACES, RankingReason, RankingRow
 
 
 def _pct(cf: Fraction) -> str:
-    return fmt(cf * 100, 8)
+    return fmt(cf * 100, PERCENT_PLACES)
 
 
-def how_diagnosis(kb: KnowledgeBase, trace, lang: str = "id") -> list[str]:
-    """Lines explaining how each hypothesis got its CF and why the first one ranks first."""
+def how_diagnosis(kb: KnowledgeBase, trace, ranking: Sequence[RankingRow], lang: str = "id") -> list[str]:
+    """Lines explaining how each hypothesis of ``ranking`` got its CF, the intermediate findings, and why
+    the first one ranks first (or that none is supported)."""
     if not any(f.kind == "evidence" and f.origin == "user" for f in trace.facts):
-        return [_t("no_symptoms", lang), kb.no_conclusion.get(lang)]
-    if not trace.ranking:
-        return [_t("nothing", lang), kb.no_conclusion.get(lang)]
+        return [tr(lang, "No symptom was reported, so no hypothesis was concluded."), kb.no_conclusion.get(lang)]
+    nothing = [tr(lang, "The reported symptoms support no hypothesis."), kb.no_conclusion.get(lang)]
+    if not ranking:
+        return nothing
     lines = []
-    for row in trace.ranking:
-        hyp = kb.hypothesis(row["code"])
-        lines.append(_t("head", lang, code=hyp.code, name=hyp.name.get(lang), cf=fmt(row["cf"]), pct=_pct(row["cf"]),
-                        n=row["evidence"]))
-        lines += _steps(kb, trace, hyp.code, lang)
+    for row in ranking:
+        lines.append(trn(lang, "%(code)s %(name)s: CF %(cf)s (%(pct)s%%), supported by %(num)d symptom.",
+                         "%(code)s %(name)s: CF %(cf)s (%(pct)s%%), supported by %(num)d symptoms.",
+                         row.evidence, code=row.code, name=row.name, cf=fmt(row.cf), pct=_pct(row.cf)))
+        lines += _steps(kb, trace, row.code, lang)
     for fact in trace.facts:  # findings the rules concluded, and how
         if fact.origin != "user":
-            lines.append(_t("finding", lang, code=fact.code, name=kb.name_of(fact.code).get(lang), cf=fmt(fact.value)))
+            lines.append(tr(lang, "Intermediate finding %(code)s %(name)s: CF %(cf)s.", code=fact.code,
+                            name=kb.name_of(fact.code).get(lang), cf=fmt(fact.value)))
             lines += _steps(kb, trace, fact.code, lang)
-    lines.append(why_first(trace, lang))
-    return lines
+    reason = RankingReason.of(ranking)
+    return lines + ([why_first(reason, lang)] if reason else nothing)
 
 
 def _steps(kb, trace, conclusion: str, lang) -> list[str]:
@@ -86,36 +48,46 @@ def _steps(kb, trace, conclusion: str, lang) -> list[str]:
             continue
         premise = _premise_text(kb, rule, lang)
         if firing.cf is None:
-            lines.append(_t("skip", lang, rule=rule.id, premise=premise, note=firing.note))
+            lines.append(f"  {rule.id}: {premise} — {firing.note}")
             continue
+        values = {"rule": rule.id, "premise": premise, "user": fmt(firing.premise_cf), "rule_cf": fmt(rule.cf),
+                  "cf": fmt(firing.cf), "before": fmt(firing.before), "after": fmt(firing.after),
+                  "source": rule.source}
         # A single reported symptom is the person's own certainty; anything else is a computed premise CF.
-        own = rule.premise.op == "is" and any(s.code == rule.premise.code for s in kb.symptoms)
-        lines.append(_t("step" if own else "step_premise", lang, rule=rule.id, premise=premise,
-                        user=fmt(firing.premise_cf), rule_cf=fmt(rule.cf), cf=fmt(firing.cf),
-                        before=fmt(firing.before), after=fmt(firing.after), source=rule.source))
+        if rule.premise.op == "is" and any(s.code == rule.premise.code for s in kb.symptoms):
+            line = tr(lang, "%(rule)s: %(premise)s (your certainty %(user)s) × expert CF %(rule_cf)s = %(cf)s; "
+                            "combined %(before)s → %(after)s [%(source)s]", **values)
+        else:
+            line = tr(lang, "%(rule)s: %(premise)s (premise CF %(user)s) × rule CF %(rule_cf)s = %(cf)s; "
+                            "combined %(before)s → %(after)s [%(source)s]", **values)
+        lines.append("  " + line)  # indented under its hypothesis
     return lines
 
 
-def why_first(trace, lang: str = "id") -> str:
-    """One sentence: why the top hypothesis is first (higher CF, or which tie-break decided)."""
-    rows = trace.ranking
-    if len(rows) == 1:
-        return _t("alone", lang, a=rows[0]["code"])
-    a, b = rows[0], rows[1]
-    if a["cf"] != b["cf"]:
-        return _t("win_cf", lang, a=a["code"], b=b["code"], cfa=fmt(a["cf"]), cfb=fmt(b["cf"]))
-    if a["evidence"] != b["evidence"]:
-        return _t("win_evidence", lang, a=a["code"], b=b["code"], cf=fmt(a["cf"]), na=a["evidence"],
-                  nb=b["evidence"])
-    return _t("win_order", lang, a=a["code"], b=b["code"], cf=fmt(a["cf"]), n=a["evidence"])
+def why_first(reason: RankingReason, lang: str = "id") -> str:
+    """One sentence: why the top hypothesis is first (the only one supported, a higher CF, or which
+    tie-break decided), with the engine's exact numbers."""
+    a, b = reason.first, reason.second
+    if b is None:
+        return tr(lang, "%(a)s is the only hypothesis supported.", a=a.code)
+    if reason.kind == "cf":
+        return tr(lang, "%(a)s ranks first because its CF is higher (%(cfa)s > %(cfb)s for %(b)s).",
+                  a=a.code, b=b.code, cfa=fmt(a.cf), cfb=fmt(b.cf))
+    if reason.kind == "evidence":
+        return tr(lang, "%(a)s and %(b)s both reach CF %(cf)s; %(a)s wins because more of your symptoms support "
+                        "it (%(na)d > %(nb)d).", a=a.code, b=b.code, cf=fmt(a.cf), na=a.evidence, nb=b.evidence)
+    return trn(lang, "%(a)s and %(b)s both reach CF %(cf)s with %(num)d symptom each; %(a)s is chosen because it "
+                     "comes first in the knowledge base.",
+               "%(a)s and %(b)s both reach CF %(cf)s with %(num)d symptoms each; %(a)s is chosen because it "
+               "comes first in the knowledge base.", a.evidence, a=a.code, b=b.code, cf=fmt(a.cf))
 
 
 def _premise_text(kb, rule: CFRule, lang) -> str:
     def text(p):
         if p.op == "is":
             return f"{p.code} {kb.name_of(p.code).get(lang)}"
-        joiner = {"all": (" DAN ", " AND "), "any": (" ATAU ", " OR ")}[p.op][lang == "en"]
-        return "(" + joiner.join(text(i) for i in p.items) + ")"
+        joiner = tr(lang, "AND") if p.op == "all" else tr(lang, "OR")
+        return "(" + f" {joiner} ".join(text(i) for i in p.items) + ")"
     return text(rule.premise)
 
 
@@ -127,11 +99,14 @@ def how_screening(kb: KnowledgeBase, trace, lang: str = "id") -> list[str]:
         if isinstance(firing.rule, Decision):
             winner = firing.rule
             answers = ", ".join(f"{q} = {kb.answer_label(a).get(lang)}" for q, a in firing.bindings.items())
-            lines.append(_t("decision", lang, rule=winner.id, salience=winner.salience, answers=answers,
-                            solution=winner.conclusion, note=winner.note.get(lang).strip()))
+            lines.append(tr(lang, "%(rule)s (salience %(salience)s) matched: %(answers)s → %(solution)s. %(note)s",
+                            rule=winner.id, salience=winner.salience, answers=answers, solution=winner.conclusion,
+                            note=winner.note.get(lang).strip()))
     for lost in trace.also_matched:
-        lines.append(_t("lost", lang, rule=lost["rule"], salience=lost["salience"], solution=lost["conclusion"],
-                        via=", ".join(lost["via"]), win=winner.salience if winner else "?"))
+        lines.append(tr(lang, "%(rule)s (salience %(salience)s, → %(solution)s) also matched via %(via)s, but lost "
+                              "on salience (%(win)s > %(salience)s).", rule=lost["rule"], salience=lost["salience"],
+                        solution=lost["conclusion"], via=", ".join(lost["via"]),
+                        win=winner.salience if winner else "?"))
     return lines
 
 
@@ -144,9 +119,13 @@ def why(kb: KnowledgeBase, code: str, lang: str = "id") -> str:
                 if q == code:
                     labels = "/".join(kb.answer_label(a).get(lang) for a in sorted(allowed))
                     uses.append(f"{d.id} ({code} = {labels} → {d.conclusion}, salience {d.salience})")
-        return _t("why_question", lang, code=code, uses="; ".join(uses)) if uses else _t("why_unused", lang, code=code)
+        if not uses:
+            return tr(lang, "No rule uses %(code)s.", code=code)
+        return tr(lang, "We ask %(code)s because these rules use the answer: %(uses)s.", code=code,
+                  uses="; ".join(uses))
     uses = [f"{r.id} (→ {r.conclusion} {kb.name_of(r.conclusion).get(lang)}, CF {fmt(r.cf)})"
             for r in kb.rules if code in r.premise.codes()]
     if not uses:
-        return _t("why_unused", lang, code=code)
-    return _t("why_symptom", lang, code=code, name=kb.name_of(code).get(lang), uses="; ".join(uses))
+        return tr(lang, "No rule uses %(code)s.", code=code)
+    return tr(lang, "We ask about %(code)s (%(name)s) because these rules use the answer: %(uses)s.", code=code,
+              name=kb.name_of(code).get(lang), uses="; ".join(uses))

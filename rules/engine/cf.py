@@ -14,12 +14,17 @@ Premises: ``all`` takes the minimum of its parts, ``any`` the maximum.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
+APPROX = "≈"
+"""The mark :func:`fmt` puts before a rounded value."""
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def combine(x: Fraction, y: Fraction) -> Fraction:
@@ -80,9 +85,11 @@ def terminates(value: Fraction) -> bool:
 
 def to_decimal(value: Fraction, places: int = 10) -> Decimal:
     """The exact decimal when it terminates within ``places`` digits, else rounded half-even to ``places``."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator) if terminates(value) else None
-    if exact is not None and -exact.as_tuple().exponent <= places:
-        return exact.normalize() if exact != 0 else Decimal(0)
+    if terminates(value):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        exponent = exact.as_tuple().exponent       # an int for a finite decimal
+        if isinstance(exponent, int) and -exponent <= places:
+            return exact.normalize() if exact != 0 else Decimal(0)
     q = Decimal(1).scaleb(-places)
     with localcontext() as ctx:
         ctx.prec = 60
@@ -95,7 +102,7 @@ def fmt(value: Fraction, places: int = 10) -> str:
     dec = to_decimal(value, places)
     text = format(dec, "f")
     exact = terminates(value) and Fraction(dec) == value
-    return text if exact else "≈" + text
+    return text if exact else APPROX + text
 
 
 def as_number(value: Fraction, places: int = 10) -> float:
@@ -103,5 +110,20 @@ def as_number(value: Fraction, places: int = 10) -> float:
     return float(to_decimal(value, places))
 
 
-def percent(value: Fraction) -> Fraction:
-    return value * 100
+def parse(text: str) -> Fraction:
+    """The value a :func:`fmt` text stands for: an exact decimal exactly, a ``≈``-marked one as the rounded
+    decimal it shows (the exact value was not kept). Raises ValueError for anything else.
+
+    Stored traces hold their numbers in this form; this is the one place that reads them back.
+    """
+    digits = text.removeprefix(APPROX) if isinstance(text, str) else ""
+    if not _DECIMAL_TEXT.fullmatch(digits):  # only what fmt writes: not "1/3", "nan" or "1e5"
+        raise ValueError(f"not a CF text: {text!r}")
+    return Fraction(digits)
+
+
+def from_number(value: float | int) -> Fraction:
+    """The exact value of a JSON number written by :func:`as_number`: the decimal it prints as."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"not a CF number: {value!r}")
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from kb.model import CFRule, Decision
 from rules.engine.cf import fmt
 
 
@@ -24,7 +25,7 @@ class FactRecord:
 class Firing:
     """One rule firing, with the CF step it made (for CF rules) or the solution it chose (decisions)."""
 
-    rule: object                   # kb.model.CFRule | kb.model.Decision | a str for engine-internal rules
+    rule: CFRule | Decision | str  # a str for the engine's own rules (publish a layer, rank)
     salience: int
     fact_ids: tuple
     bindings: dict                 # code -> value seen by the rule
@@ -70,17 +71,17 @@ def _fact(f: FactRecord) -> dict:
 
 def _firing(n: int, f: Firing) -> dict:
     rule = f.rule
-    out = {"n": n, "rule": getattr(rule, "id", rule), "salience": f.salience,
+    out = {"n": n, "rule": rule if isinstance(rule, str) else rule.id, "salience": f.salience,
            "facts": [f"f-{i}" for i in f.fact_ids],
            "bindings": {k: _value(v) for k, v in f.bindings.items()}}
-    if hasattr(rule, "source"):
+    if not isinstance(rule, str):
         out["source"] = rule.source
         out["at"] = str(rule.loc)
     if f.conclusion is not None:
         out["conclusion"] = f.conclusion
-    if f.cf is not None:
-        out.update({"premise_cf": fmt(f.premise_cf), "rule_cf": fmt(rule.cf), "cf": fmt(f.cf),
-                    "before": fmt(f.before), "after": fmt(f.after)})
+    if isinstance(rule, CFRule) and f.cf is not None:  # a CF step: every value of it was recorded
+        out.update({"premise_cf": _value(f.premise_cf), "rule_cf": fmt(rule.cf), "cf": fmt(f.cf),
+                    "before": _value(f.before), "after": _value(f.after)})
     elif f.premise_cf is not None:
         out["premise_cf"] = fmt(f.premise_cf)
     if f.note:
