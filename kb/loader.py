@@ -15,8 +15,27 @@ from pathlib import Path
 from kb import checks, schema, yamlio
 from kb.entries import Entry, conditions, premise_codes
 from kb.errors import KBError, Problem
-from kb.model import (AnswerOption, Case, CFRule, Decision, Emergency, EmergencySign, Finding, Group, Hotline,
-                      Hypothesis, KnowledgeBase, Level, Loc, Premise, Question, Solution, Source, Symptom, Text)
+from kb.model import (
+    AnswerOption,
+    Case,
+    CFRule,
+    Decision,
+    Emergency,
+    EmergencySign,
+    Finding,
+    Group,
+    Hotline,
+    Hypothesis,
+    KnowledgeBase,
+    Level,
+    Loc,
+    Premise,
+    Question,
+    Solution,
+    Source,
+    Symptom,
+    Text,
+)
 
 BUNDLED = Path(__file__).resolve().parent / "covid19"
 
@@ -41,7 +60,8 @@ def read_documents(root: Path):
     problems: list[Problem] = []
     shown = display_path(root)
     if not root.is_dir():
-        raise KBError([Problem(shown, 1, 1, "", "not a KB directory", "give the directory holding the KB's *.yaml files")])
+        raise KBError([Problem(shown, 1, 1, "", "not a KB directory",
+                               "give the directory holding the KB's *.yaml files")])
     files = sorted(p for p in root.glob("*.yaml") if p.is_file())
     if not files:
         raise KBError([Problem(shown, 1, 1, "", "no *.yaml files here", "a KB is a directory of YAML files")])

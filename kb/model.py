@@ -4,9 +4,9 @@ Certainty factors are :class:`fractions.Fraction` so that all arithmetic on them
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Mapping
 
 from kb.languages import DEFAULT_LANGUAGE, supported
 
@@ -98,7 +98,7 @@ class Premise:
 
     op: str
     code: str | None = None
-    items: tuple["Premise", ...] = ()
+    items: tuple[Premise, ...] = ()
 
     def codes(self) -> tuple[str, ...]:
         """Every code the premise mentions, in order of first appearance."""

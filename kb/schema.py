@@ -150,7 +150,7 @@ def _unknown_keys(document, error, path: str) -> list[Problem]:
     for name in error.instance:
         if name in allowed:
             continue
-        full = list(error.absolute_path) + [name]
+        full = [*list(error.absolute_path), name]
         line, col = locate(document, full)
         if top:
             message, hint = f"unknown section '{name}'", f"{did_you_mean(name, allowed)}sections: {', '.join(allowed)}"

@@ -10,9 +10,9 @@ are checked for groups with no symptom.
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from kb.model import KnowledgeBase
 
@@ -27,8 +27,9 @@ MAX_ANSWER_SPACE = 1_000_000
 
 @dataclass(frozen=True)
 class Observation:
-    """One verification result (not to be confused with a KB finding, an intermediate conclusion). ``level``: 'error' (the KB must not be used), 'warning' (probably a
-    mistake: ``kb check`` fails), or 'info' (how the KB behaves, for the record)."""
+    """One verification result (not a KB finding, which is an intermediate conclusion). ``level``: 'error'
+    (the KB must not be used), 'warning' (probably a mistake: ``kb check`` fails), or 'info' (how the KB
+    behaves, for the record)."""
 
     level: str
     code: str
@@ -80,7 +81,7 @@ def answer_space(kb: KnowledgeBase):
     """Every combination of answers, as dicts, in question and answer order."""
     codes = [q.code for q in kb.questions]
     for combo in itertools.product(*(q.answers for q in kb.questions)):
-        yield dict(zip(codes, combo))
+        yield dict(zip(codes, combo, strict=False))
 
 
 def _decision_table(kb: KnowledgeBase, report: Report):
@@ -169,5 +170,5 @@ def _cf_rules(kb: KnowledgeBase, report: Report):
                        " fully the result is 0 and marked as a conflict", rules[0].loc)
     for symptom in kb.symptoms:
         if symptom.assumption is not None:
-            report.add("info", "assumption", f"{symptom.code}'s CF {decimal_text(symptom.cf)} is an assumption awaiting expert"
-                       " review", symptom.loc)
+            report.add("info", "assumption", f"{symptom.code}'s CF {decimal_text(symptom.cf)} is an assumption"
+                       " awaiting expert review", symptom.loc)

@@ -6,8 +6,21 @@ merged entries through :class:`Context`, which tolerates entries the schema alre
 """
 from __future__ import annotations
 
-from kb.checks import (cases, cycles, decisions, double_counting, duplicates, groups, questions, references,
-                       salience, scale, sections, sources, unconcluded)
+from kb.checks import (
+    cases,
+    cycles,
+    decisions,
+    double_counting,
+    duplicates,
+    groups,
+    questions,
+    references,
+    salience,
+    scale,
+    sections,
+    sources,
+    unconcluded,
+)
 from kb.checks.base import MALFORMED, Context
 from kb.errors import Problem
 

@@ -19,11 +19,11 @@ def check(kb: Context):
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                cycle = path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+                cycle = [*path[path.index(nxt):], nxt] if nxt in path else [node, nxt]
                 problems.append(findings[nxt].problem("code", "findings conclude each other in a circle: "
                                                       + " -> ".join(cycle), "break the circle: rules must form layers"))
             elif not state.get(nxt):
-                visit(nxt, path + [nxt])
+                visit(nxt, [*path, nxt])
         state[node] = 2
 
     for finding in sorted(graph):

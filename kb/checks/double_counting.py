@@ -34,5 +34,5 @@ def _expand(code, concluded_by, findings, stack=()) -> frozenset:
     out: set = set()
     for rule in concluded_by.get(code, []):
         for sub in premise_codes(rule.get("if")):
-            out |= _expand(sub, concluded_by, findings, stack + (code,))
+            out |= _expand(sub, concluded_by, findings, (*stack, code))
     return frozenset(out)

@@ -1,6 +1,7 @@
 """The certainty scale starts at 0 (the answer "No") and rises strictly."""
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from kb.checks.base import Context
@@ -15,7 +16,7 @@ def check(kb: Context):
     if levels and values[0] != 0:
         yield levels[0].problem("cf", "the first level of the scale must be 0 (the answer 'No')",
                                 "put the level with cf: 0 first")
-    for prev, entry in zip(levels, levels[1:]):
+    for prev, entry in itertools.pairwise(levels):
         a, b = prev.get("cf"), entry.get("cf")
         numbers = all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in (a, b))
         if numbers and not b > a:
