@@ -20,6 +20,17 @@ class InputError(PakarError):
     code = "bad_input"
 
 
+class JSONError(InputError):
+    """A request's text that is not the JSON Pakar reads (see :mod:`rules.jsonbody`). ``code`` is the one a
+    client branches on; ``reason`` names the message that says why (a code of :data:`rules.messages.JSON_ERRORS`)."""
+
+    code = "bad_json"
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 class EngineError(PakarError):
     """The engine could not be built or run for a KB."""
 

@@ -1,41 +1,77 @@
-"""Texts the engine's API shows to people, in Indonesian and English."""
+"""Every message the engine's API, ``pakar batch`` and the JSON API show to people, keyed by a stable code.
+
+A client branches on the code; a person reads the message. The texts are English msgids with ``%(name)s``
+placeholders, translated in the one catalogue (``rules/translations``) through :mod:`rules.i18n`, so the
+untranslated-string test covers them as it covers the web pages.
+"""
 from __future__ import annotations
 
-MESSAGES = {
-    "not_an_object": ("Permintaan harus berupa objek JSON, misalnya {{\"mode\": \"screening\", ...}}.",
-                      "The request must be a JSON object, e.g. {{\"mode\": \"screening\", ...}}."),
-    "invalid_json": ("Baris ini bukan JSON yang sah: {detail}.", "This line is not valid JSON: {detail}."),
-    "missing_mode": ("Mode tidak ada: tambahkan \"mode\": \"screening\" atau \"diagnosis\".",
-                     "The mode is missing: add \"mode\": \"screening\" or \"diagnosis\"."),
-    "bad_mode": ("Mode '{value}' tidak dikenal; gunakan \"screening\" atau \"diagnosis\".",
-                 "Unknown mode '{value}'; use \"screening\" or \"diagnosis\"."),
-    "bad_lang": ("Bahasa '{value}' tidak tersedia; gunakan \"id\" atau \"en\".",
-                 "Language '{value}' is not available; use \"id\" or \"en\"."),
-    "bad_id": ("\"id\" harus berupa teks atau angka.", "\"id\" must be text or a number."),
-    "unexpected_key": ("Kunci '{value}' tidak dikenal untuk mode {mode}; yang boleh: {allowed}.",
-                       "Unknown key '{value}' for mode {mode}; allowed: {allowed}."),
-    "missing_answers": ("Jawaban skrining tidak ada: kirim \"answers\" berisi {questions}.",
-                        "Screening answers are missing: send \"answers\" with {questions}."),
-    "missing_answer": ("Pertanyaan {value} belum dijawab.", "Question {value} has no answer."),
-    "unknown_question": ("Pertanyaan '{value}' tidak ada. {hint}Pertanyaan: {questions}.",
-                         "There is no question '{value}'. {hint}Questions: {questions}."),
-    "bad_answer": ("Jawaban '{answer}' tidak berlaku untuk {value}; pilih: {allowed}.",
-                   "Answer '{answer}' does not fit {value}; choose: {allowed}."),
-    "missing_symptoms": ("Gejala tidak ada: kirim \"symptoms\" berisi kode gejala dan tingkat keyakinan.",
-                         "Symptoms are missing: send \"symptoms\" with symptom codes and certainties."),
-    "unknown_symptom": ("Gejala '{value}' tidak ada. {hint}Kode gejala: {first} sampai {last}.",
-                        "There is no symptom '{value}'. {hint}Symptom codes run from {first} to {last}."),
-    "bad_certainty": ("Keyakinan {answer} untuk {value} tidak ada di skala; pilih: {allowed}.",
-                      "Certainty {answer} for {value} is not on the scale; choose: {allowed}."),
-    "no_decision": ("Basis pengetahuan tidak memberi hasil untuk jawaban ini.",
-                    "The knowledge base gives no result for these answers."),
-    "internal": ("Terjadi kesalahan di sistem; hasil tidak dapat dihitung.",
-                 "Something went wrong inside the system; no result could be computed."),
+from babel.lists import format_list
+
+from kb.languages import LANGUAGES
+from rules.i18n import N_, language, tr
+
+REQUEST_ERRORS = {
+    # The codes the engine refuses a consultation request with (rules.requests raises InputError with them).
+    "not_an_object": N_('The request must be a JSON object, e.g. {"mode": "screening", ...}.'),
+    "missing_mode": N_('The mode is missing: add "mode": "screening" or "diagnosis".'),
+    "bad_mode": N_("Unknown mode '%(value)s'; use \"screening\" or \"diagnosis\"."),
+    "bad_lang": N_("Language '%(value)s' is not available; use %(languages)s."),
+    "bad_id": N_('"id" must be text or a number.'),
+    "unexpected_key": N_("Unknown key '%(value)s' for mode %(mode)s; allowed: %(allowed)s."),
+    "missing_answers": N_('Screening answers are missing: send "answers" with %(questions)s.'),
+    "missing_answer": N_("Question %(value)s has no answer."),
+    "unknown_question": N_("There is no question '%(value)s'. %(hint)sQuestions: %(questions)s."),
+    "bad_answer": N_("Answer '%(answer)s' does not fit %(value)s; choose: %(allowed)s."),
+    "missing_symptoms": N_('Symptoms are missing: send "symptoms" with symptom codes and certainties.'),
+    "unknown_symptom": N_("There is no symptom '%(value)s'. %(hint)sSymptom codes run from %(first)s to %(last)s."),
+    "bad_certainty": N_("Certainty %(answer)s for %(value)s is not on the scale; choose: %(allowed)s."),
 }
+
+JSON_ERRORS = {
+    # Why the strict JSON reader (rules.jsonbody) refused a request's text, before any request check.
+    "bad_json": N_("The request body is not valid JSON (line %(line)s, column %(column)s)."),
+    "bad_json_encoding": N_("The request body must be JSON in UTF-8."),
+    "bad_json_depth": N_("The request's JSON is nested too deeply."),
+    "bad_json_constant": N_("%(value)s is not a JSON number; send a finite number."),
+    "bad_json_range": N_("The number %(value)s is outside the range of interoperable JSON numbers."),
+    "bad_json_duplicate": N_("The key '%(value)s' appears more than once in one object."),
+}
+
+HTTP_ERRORS = {
+    # The JSON API's own: how the request reached us, and stored results.
+    "not_json": N_("Send the request as application/json."),
+    "too_large": N_("The request body is over %(limit)s bytes; a consultation is far smaller."),
+    "not_found": N_("There is no stored result with that id (it may have been deleted)."),
+    "unknown_path": N_("There is no such API address; see /api/v1/openapi.json."),
+    "method_not_allowed": N_("Method %(method)s is not allowed here; allowed: %(allowed)s."),
+}
+
+SERVICE_ERRORS = {
+    # Not the request's fault.
+    "no_decision": N_("The knowledge base gives no result for these answers."),
+    "internal": N_("Something went wrong on our side; nothing was stored. Please try again."),
+}
+
+MESSAGES = {**REQUEST_ERRORS, **JSON_ERRORS, **HTTP_ERRORS, **SERVICE_ERRORS}
+"""Every code, one message each."""
+
+
+def languages(lang: str) -> str:
+    """The languages a request may ask for, quoted and joined as ``lang`` joins alternatives
+    (``"id" atau "en"``)."""
+    return format_list([f'"{code}"' for code in LANGUAGES], style="or", locale=language(lang))
 
 
 def message(code: str, lang: str = "id", **values) -> str:
-    """The message ``code`` in ``lang`` with ``values`` filled in."""
-    ind, eng = MESSAGES.get(code, MESSAGES["internal"])
-    template = eng if lang == "en" else ind
-    return template.format(**{k: "" if v is None else v for k, v in values.items()}).replace("  ", " ")
+    """The message ``code`` in ``lang`` with ``values`` filled in (an unknown code gives ``internal``'s).
+
+    ``%(languages)s`` is always available; a value of None reads as nothing (an empty did-you-mean hint).
+    """
+    msgid = MESSAGES.get(code, MESSAGES["internal"])
+    filled = {"languages": languages(lang), **{k: "" if v is None else v for k, v in values.items()}}
+    # tr() fills placeholders only when given values; every msgid here is written as a %-template.
+    return tr(lang, msgid, **filled).replace("  ", " ")
+
+
+__all__ = ["HTTP_ERRORS", "JSON_ERRORS", "MESSAGES", "REQUEST_ERRORS", "SERVICE_ERRORS", "languages", "message"]

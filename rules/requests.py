@@ -4,7 +4,10 @@
   answer codes (``ya``/``ragu``/``tidak``);
 * ``{"mode": "diagnosis", "symptoms": {"GC03": 1.0, "GC04": 0.6}}`` — unlisted symptoms are 0; a
   certainty is a level of the KB's scale, as a number or as the level's code (``"pasti"``);
-* optional ``"id"`` (echoed) and ``"lang"`` (``"id"`` or ``"en"``).
+* optional ``"id"`` (echoed, see :func:`request_id`) and ``"lang"`` (one of :data:`kb.languages.LANGUAGES`).
+
+The request's text is read by :mod:`rules.jsonbody` (one strict reader for ``pakar batch`` and the API);
+this module checks what that text means against the KB.
 """
 from __future__ import annotations
 
@@ -14,11 +17,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from kb.languages import DEFAULT_LANGUAGE, supported
 from rules.engine.cf import fmt
 from rules.errors import InputError
 from rules.messages import message
 
-LANGS = ("id", "en")
 COMMON_KEYS = ("mode", "id", "lang")
 
 
@@ -45,7 +48,7 @@ def _hint(value, choices) -> str:
 def request_lang(raw) -> str:
     """The language asked for, when it is valid (for messages about the rest of the request)."""
     lang = raw.get("lang") if isinstance(raw, dict) else None
-    return lang if lang in LANGS else "id"
+    return lang if supported(lang) else DEFAULT_LANGUAGE
 
 
 # A certainty lies in [-1, 1]: a number whose decimal exponent is further out than this cannot be one, and
@@ -73,11 +76,20 @@ def to_fraction(value) -> Fraction | None:
     return None
 
 
-def valid_id(rid) -> bool:
-    """An id is text or a finite number (it is echoed into JSON, which has no NaN or infinity)."""
+def request_id(raw):
+    """The request's own ``id`` as every answer echoes it, or None when it has none or an unusable one.
+
+    An id is text or a finite number (it goes back into JSON, which has no NaN or infinity); an exact
+    decimal from the JSON reader becomes an int when it is whole (``2.0`` -> ``2``), else a float.
+    """
+    rid = raw.get("id") if isinstance(raw, dict) else None
     if isinstance(rid, bool) or not isinstance(rid, (str, int, float, Decimal)):
-        return False
-    return not isinstance(rid, (float, Decimal)) or math.isfinite(rid)
+        return None
+    if isinstance(rid, Decimal):
+        if not rid.is_finite():
+            return None
+        rid = int(rid) if rid == rid.to_integral_value() else float(rid)
+    return None if isinstance(rid, float) and not math.isfinite(rid) else rid
 
 
 def parse(kb, raw) -> Request:
@@ -85,13 +97,11 @@ def parse(kb, raw) -> Request:
     lang = request_lang(raw)
     if not isinstance(raw, dict):
         _fail("not_an_object", lang)
-    if "lang" in raw and raw["lang"] not in LANGS:
+    if "lang" in raw and not supported(raw["lang"]):
         _fail("bad_lang", lang, value=raw["lang"])
-    rid = raw.get("id")
-    if rid is not None and not valid_id(rid):
+    rid = request_id(raw)
+    if rid is None and raw.get("id") is not None:
         _fail("bad_id", lang)
-    if isinstance(rid, Decimal):
-        rid = int(rid) if rid == rid.to_integral_value() else float(rid)
     mode = raw.get("mode")
     if mode is None:
         _fail("missing_mode", lang)

@@ -1,18 +1,18 @@
 """``pakar batch``: JSON Lines in, JSON Lines out, one result per input line, in order.
 
 Large inputs are spread over the machine's cores (Experta is pure Python, so processes, not threads);
-each worker builds its engines once, from the KB the command loaded. A bad line gives an error object on its own output line; the others are
-still answered.
+each worker builds its engines once, from the KB the command loaded. A bad line gives an error object on its
+own output line; the others are still answered. Lines are read by :mod:`rules.jsonbody`, as the JSON API reads
+a body: a line it refuses gets the code ``invalid_json`` and the reader's message.
 """
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
-from decimal import Decimal
 
-from rules import consultation
-from rules.messages import message
+from rules import consultation, jsonbody
+from rules.errors import JSONError
 
 PARALLEL_FROM = 400   # below this, starting worker processes costs more than it saves
 CHUNK = 64
@@ -21,13 +21,11 @@ _worker_kb = None
 
 
 def parse_line(line: str):
-    """A request from one input line, or an error result for a line that is not JSON."""
+    """(request, None) from one input line, or (None, an error result) for a line that is not JSON we read."""
     try:
-        # Decimals keep 0.2 exactly 0.2 on its way to the scale check.
-        return json.loads(line, parse_float=Decimal), None
-    except (ValueError, RecursionError) as exc:
-        detail = getattr(exc, "msg", str(exc))
-        return None, consultation.error_result(None, "invalid_json", message("invalid_json", "id", detail=detail))
+        return jsonbody.loads(line), None
+    except JSONError as exc:
+        return None, consultation.error_result(None, "invalid_json", exc.message)
 
 
 def answer_line(knowledge, line: str, trace: bool = True) -> tuple[str, bool]:

@@ -121,12 +121,17 @@ def test_babel_format_checks_pass():
     assert problems == {}
 
 
+def _hashable(value):
+    """A plural entry's forms as a tuple: read_mo gives lists where read_po gives tuples."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def test_compiled_catalogue_is_up_to_date():
     """The app reads messages.mo (built by `make install` / `make translations`, not in git)."""
     assert os.path.exists(MO), "compile it: .venv/bin/pybabel compile -d rules/translations"
     with open(MO, "rb") as fh:
-        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
-    source = {m.id: m.string for m in _catalog() if m.id}
+        compiled = {_hashable(m.id): _hashable(m.string) for m in read_mo(fh) if m.id}
+    source = {_hashable(m.id): _hashable(m.string) for m in _catalog() if m.id}
     assert compiled == source, "messages.mo is stale: .venv/bin/pybabel compile -d rules/translations"
 
 

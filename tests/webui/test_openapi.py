@@ -13,7 +13,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 import kb as kbase
-from rules.messages import MESSAGES as ENGINE_MESSAGES
+from rules.messages import REQUEST_ERRORS as ENGINE_MESSAGES
 from webui import knowledge, store
 
 DOCUMENT = pathlib.Path(__file__).resolve().parents[2] / "webui" / "openapi.json"
