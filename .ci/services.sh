@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# What the tests need outside Python: system packages and a PostgreSQL server with a role that can create
-# databases. Used by .ci/run (CI) and by `make test` (developer machines).
+# What the tests need outside Python: system packages, the browser tests' npm packages and a PostgreSQL
+# server with a role that can create databases. `make test` runs it (and CI runs `make test` through .ci/run),
+# so a developer's machine and CI get the same set-up.
 #
-#   .ci/services.sh packages   # CI=true: apt-get install what is missing; otherwise only say what is missing
-#                              # (PostgreSQL, Chromium, WeasyPrint's libraries, npm for the browser tests)
+#   .ci/services.sh packages   # install the missing system packages (apt-get, as root or with sudo -n)
+#   .ci/services.sh browser    # tests/browser/setup.sh (axe-core) when its node_modules are missing or stale
 #   .ci/services.sh postgres   # start PostgreSQL if needed; print its URL on stdout (nothing when unavailable)
-#   .ci/services.sh            # both
+#   .ci/services.sh            # all three (what `make test` runs)
 #
-# Messages go to stderr, so `url="$(.ci/services.sh postgres)"` captures only the URL. In CI (CI=true) every
-# problem is fatal; elsewhere a missing PostgreSQL prints a note and the PostgreSQL tests skip.
+# Messages go to stderr, so `url="$(.ci/services.sh)"` captures only the URL. Where something cannot be
+# installed (not root and no passwordless sudo, not Debian) it prints ONE line: what to install and which
+# tests skip; the tests then skip. In CI (CI=true) every such problem is fatal instead.
 # Idempotent: when everything is already installed and running it only checks, in well under a second.
 #
 # As root (CI, containers) it uses Debian's cluster tools: the newest installed PostgreSQL major version,
@@ -24,6 +26,18 @@ PACKAGES=(
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint (PDF reports)
     fonts-dejavu-core               # a font, so PDFs carry real text
 )
+# The tests each missing package costs, for the one line printed when it cannot be installed.
+declare -A LOSES=(
+    [postgresql]="PostgreSQL tests skip"
+    [chromium]="browser tests skip"
+    [npm]="axe-core accessibility checks skip"
+    [libpango-1.0-0]="PDF tests fail"
+    [libpangoft2-1.0-0]="PDF tests fail"
+    [libharfbuzz-subset0]="none (WeasyPrint subsets fonts with fontTools)"
+    [fonts-dejavu-core]="PDF tests may fail"
+    [make]="nothing runs"
+    [python3-venv]="nothing runs"
+)
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 ROLE=pakar
 CLUSTER="${PAKAR_PG_CLUSTER:-main}"    # root only: the Debian cluster name
@@ -36,10 +50,26 @@ in_ci() { case "${CI:-}" in 1|true|TRUE|True|yes) return 0;; *) return 1;; esac;
 give_up() { if in_ci; then die "$*"; fi; say "$* — the PostgreSQL tests will be skipped"; exit 0; }
 
 as_root() {
-    if [ "$(id -u)" = 0 ]; then "$@"
-    elif command -v sudo >/dev/null; then sudo "$@"
-    else die "need root (or sudo) to run: $*"
-    fi
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+# Root, or a sudo that does not ask for a password (make test must never stop at a prompt).
+can_install() {
+    [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }
+}
+
+# One line for a machine where the packages cannot be installed: what to install, and what it costs.
+cannot_install() {  # reason, missing packages...
+    local reason="$1" pkg costs=() seen=" "
+    shift
+    for pkg in "$@"; do
+        case "$seen" in *" ${LOSES[$pkg]:-?} "*) ;; *) costs+=("${LOSES[$pkg]:-some tests skip}"); seen+="${LOSES[$pkg]:-?} ";; esac
+    done
+    in_ci && die "CI needs these packages and cannot install them ($reason): $*"
+    local joined
+    joined="$(printf '%s; ' "${costs[@]}")"
+    say "$reason, so install by hand: apt-get install $* — until then: ${joined%; }"
+    ANNOUNCED=1   # the PostgreSQL step need not say again that it is missing
 }
 
 missing_packages() {
@@ -58,7 +88,8 @@ missing_packages() {
 packages() {
     if ! command -v dpkg-query >/dev/null; then
         in_ci && die "CI expects Debian (dpkg/apt); install by hand: ${PACKAGES[*]}"
-        say "not a Debian system: install PostgreSQL and Chromium yourself if you want every test to run"
+        say "not a Debian system: install PostgreSQL, Chromium, Pango and npm yourself — until then the" \
+            "PostgreSQL and browser tests skip and the PDF tests fail"
         return 0
     fi
     local missing
@@ -67,8 +98,9 @@ packages() {
         say "system packages present"
         return 0
     fi
-    if ! in_ci; then
-        say "not installed: $missing (CI installs them; the tests that need them skip here)"
+    if ! can_install; then
+        # shellcheck disable=SC2086  # word splitting of the package list is wanted
+        cannot_install "not root and no passwordless sudo" $missing
         return 0
     fi
     say "installing: $missing"
@@ -79,6 +111,22 @@ packages() {
     missing="$(missing_packages)"
     [ -z "$missing" ] || die "still missing after apt-get install: $missing"
     say "system packages installed"
+}
+
+# axe-core for the browser tests, exactly as tests/browser/package-lock.json pins it (npm ci), when it is
+# missing or older than the lock file.
+browser() {
+    local dir="$ROOT/tests/browser"
+    [ -f "$dir/package-lock.json" ] || return 0
+    if [ -f "$dir/node_modules/.package-lock.json" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null; then
+        in_ci && die "npm is missing: CI must run tests/browser/setup.sh"
+        return 0    # `packages` has already said that npm is missing and what it costs
+    fi
+    say "installing the browser tests' npm packages (tests/browser/setup.sh)"
+    bash "$dir/setup.sh" >&2 || { in_ci && die "tests/browser/setup.sh failed"; say "tests/browser/setup.sh failed: the axe-core checks skip"; }
 }
 
 # The newest PostgreSQL installed: Debian's /usr/lib/postgresql/<major>/bin, else pg_ctl on PATH.
@@ -156,7 +204,10 @@ postgres() {
         return 0
     fi
     BINDIR="$(pg_bindir)"
-    [ -n "$BINDIR" ] || give_up "PostgreSQL is not installed"
+    if [ -z "$BINDIR" ]; then
+        [ -n "${ANNOUNCED:-}" ] && ! in_ci && exit 0
+        give_up "PostgreSQL is not installed"
+    fi
     local version
     version="$("$BINDIR/pg_ctl" --version | sed -nE 's/^[^0-9]*([0-9]+).*/\1/p')"   # "pg_ctl (PostgreSQL) 15.8" → 15
     if [ "$(id -u)" = 0 ]; then postgres_as_root "$version"; else postgres_private; fi
@@ -164,7 +215,8 @@ postgres() {
 
 case "${1:-all}" in
     packages) packages ;;
+    browser) browser ;;
     postgres) postgres ;;
-    all) packages; postgres ;;
-    *) die "usage: $0 [packages|postgres|all]" ;;
+    all) packages; browser; postgres ;;
+    *) die "usage: $0 [packages|browser|postgres|all]" ;;
 esac
