@@ -6,6 +6,7 @@ Public API::
     knowledge = load()            # the bundled COVID-19 KB
     knowledge = load("path/to/kb")
 """
+
 from kb.errors import KBError, Problem
 from kb.loader import bundled_path, load
 

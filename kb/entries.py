@@ -3,6 +3,7 @@
 The cross-checks (:mod:`kb.checks`) and the loader read entries through these helpers, which tolerate any
 shape: an entry the schema rejected is still an :class:`Entry`, and its problem is already reported.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Errors of the kb package: every problem names its file, line, column and key, and says how to fix it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

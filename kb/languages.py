@@ -2,6 +2,7 @@
 
 This is the one place the list lives; :mod:`rules.i18n`, the CLI and the web app read it from here.
 """
+
 from __future__ import annotations
 
 LANGUAGES: tuple[str, ...] = ("id", "en")

@@ -3,6 +3,7 @@
 All problems of all files are collected and raised together as one :class:`KBError`, so a knowledge
 engineer sees everything that is wrong in one run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,8 +61,9 @@ def read_documents(root: Path):
     problems: list[Problem] = []
     shown = display_path(root)
     if not root.is_dir():
-        raise KBError([Problem(shown, 1, 1, "", "not a KB directory",
-                               "give the directory holding the KB's *.yaml files")])
+        raise KBError(
+            [Problem(shown, 1, 1, "", "not a KB directory", "give the directory holding the KB's *.yaml files")]
+        )
     files = sorted(p for p in root.glob("*.yaml") if p.is_file())
     if not files:
         raise KBError([Problem(shown, 1, 1, "", "no *.yaml files here", "a KB is a directory of YAML files")])
@@ -73,8 +75,16 @@ def read_documents(root: Path):
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             line_start = raw.rfind(b"\n", 0, exc.start) + 1
-            problems.append(Problem(path, raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1, "",
-                                    f"not UTF-8 text ({exc.reason})", "save the file as UTF-8"))
+            problems.append(
+                Problem(
+                    path,
+                    raw.count(b"\n", 0, exc.start) + 1,
+                    exc.start - line_start + 1,
+                    "",
+                    f"not UTF-8 text ({exc.reason})",
+                    "save the file as UTF-8",
+                )
+            )
             continue
         data, found = yamlio.read(text, path)
         problems += found
@@ -96,8 +106,16 @@ def merge(documents):
                 if sections.get(name):
                     first = sections[name][0]
                     line, col = data.where(name)
-                    problems.append(Problem(path, line, col, name, f"section '{name}' is declared twice (first"
-                                            f" in {first.path})", "keep a single one"))
+                    problems.append(
+                        Problem(
+                            path,
+                            line,
+                            col,
+                            name,
+                            f"section '{name}' is declared twice (first in {first.path})",
+                            "keep a single one",
+                        )
+                    )
                     continue
                 sections[name] = [Entry(name, -1, path, value)]
             elif name in schema.SECTIONS_OF_LISTS and isinstance(value, list):
@@ -137,24 +155,48 @@ def load(path=None) -> KnowledgeBase:
     sections, merge_problems = merge(documents)
     problems += merge_problems
     # Entries the schema rejected may trip a cross-check; only then is that tolerated (see checks.Context).
-    context = checks.Context(sections, display_path(root), complete=not unreadable,
-                             tolerate_malformed=bool(problems))
+    context = checks.Context(sections, display_path(root), complete=not unreadable, tolerate_malformed=bool(problems))
     try:
         problems += checks.run(context)
     except checks.MALFORMED as exc:  # a gap in the checks on a well-formed KB: report, never crash
-        raise KBError([Problem(display_path(root), 1, 1, "", f"could not cross-check the KB: {exc!r}",
-                               "please report this with the KB files")]) from exc
+        raise KBError(
+            [
+                Problem(
+                    display_path(root),
+                    1,
+                    1,
+                    "",
+                    f"could not cross-check the KB: {exc!r}",
+                    "please report this with the KB files",
+                )
+            ]
+        ) from exc
     if problems:
         raise KBError(problems)
     try:
         return _build(sections, root, [p for p, _ in documents])
     except (KeyError, TypeError, ValueError) as exc:  # a gap in the checks above, never a crash for the user
-        raise KBError([Problem(display_path(root), 1, 1, "", f"could not build the KB: {exc!r}",
-                               "please report this with the KB files")]) from exc
+        raise KBError(
+            [
+                Problem(
+                    display_path(root),
+                    1,
+                    1,
+                    "",
+                    f"could not build the KB: {exc!r}",
+                    "please report this with the KB files",
+                )
+            ]
+        ) from exc
 
 
-def _text(value) -> Text | None:
-    return Text(value["id"], value["en"]) if isinstance(value, dict) else None
+def _text(value) -> Text:
+    return Text(value["id"], value["en"])
+
+
+def _maybe_text(value) -> Text | None:
+    """An optional text: None when the KB leaves it out."""
+    return _text(value) if isinstance(value, dict) else None
 
 
 def _cf(value) -> Fraction:
@@ -165,7 +207,7 @@ def _cf(value) -> Fraction:
 def _premise(raw) -> Premise:
     if isinstance(raw, str):
         return Premise("is", code=raw)
-    (op, items), = raw.items()
+    ((op, items),) = raw.items()
     return Premise(op, items=tuple(_premise(i) for i in items))
 
 
@@ -209,62 +251,167 @@ class _Builder:
 
 def _case(d, loc: Loc, default_levels) -> Case:
     symptoms_given = d.get("symptoms", {})
-    symptoms_given = ({k: _cf(v) for k, v in symptoms_given.items()} if isinstance(symptoms_given, dict)
-                      else tuple(symptoms_given))
+    symptoms_given = (
+        {k: _cf(v) for k, v in symptoms_given.items()} if isinstance(symptoms_given, dict) else tuple(symptoms_given)
+    )
     levels = tuple(_cf(v) for v in d["levels"]) if d.get("levels") else default_levels
-    return Case(d["id"], d["mode"], dict(d.get("answers") or {}), symptoms_given, levels, d.get("expect"),
-                {k: _cf(v) for k, v in (d.get("expect_cf") or {}).items()}, d["source"], d.get("note", ""), loc)
+    return Case(
+        d["id"],
+        d["mode"],
+        dict(d.get("answers") or {}),
+        symptoms_given,
+        levels,
+        d.get("expect"),
+        {k: _cf(v) for k, v in (d.get("expect_cf") or {}).items()},
+        d["source"],
+        d.get("note", ""),
+        loc,
+    )
 
 
 def _emergency(sections) -> Emergency | None:
     if not sections.get("emergency"):
         return None
     d = sections["emergency"][0].data
-    return Emergency(_text(d["title"]), _text(d.get("intro")), _text(d["hotline"]["name"]), d["hotline"]["number"],
-                     tuple(EmergencySign(s["code"], _text(s["text"])) for s in d["signs"]), d["source"])
+    return Emergency(
+        _text(d["title"]),
+        _maybe_text(d.get("intro")),
+        _text(d["hotline"]["name"]),
+        d["hotline"]["number"],
+        tuple(EmergencySign(s["code"], _text(s["text"])) for s in d["signs"]),
+        d["source"],
+    )
 
 
 def _build(sections, root: Path, files) -> KnowledgeBase:
     meta = sections["kb"][0].data
     build = _Builder(sections)
-    scale = build.each("scale", "level", lambda d, loc, i: Level(d["code"], _cf(d["cf"]), _text(d["label"]),
-                                                                 d["source"]), key="cf")
-    symptoms = build.each("symptoms", "symptom", lambda d, loc, i: Symptom(
-        d["code"], _text(d["name"]), _text(d["question"]), _text(d.get("help")), d["category"], _cf(d["cf"]),
-        d["source"], _text(d.get("assumption")), loc))
-    groups = build.each("groups", "group", lambda d, loc, i: Group(
-        d["code"], _text(d["name"]), tuple(s for s in symptoms if s.category == d["code"]), loc))
-    findings = build.each("findings", "finding", lambda d, loc, i: Finding(d["code"], _text(d["name"]), d["source"],
-                                                                         loc))
-    hypotheses = build.each("hypotheses", "hypothesis", lambda d, loc, i: Hypothesis(
-        d["code"], _text(d["name"]), _text(d["info"]), _text(d["advice"]), d["source"], loc))
+    scale = build.each(
+        "scale", "level", lambda d, loc, i: Level(d["code"], _cf(d["cf"]), _text(d["label"]), d["source"]), key="cf"
+    )
+    symptoms = build.each(
+        "symptoms",
+        "symptom",
+        lambda d, loc, i: Symptom(
+            d["code"],
+            _text(d["name"]),
+            _text(d["question"]),
+            _maybe_text(d.get("help")),
+            d["category"],
+            _cf(d["cf"]),
+            d["source"],
+            _maybe_text(d.get("assumption")),
+            loc,
+        ),
+    )
+    groups = build.each(
+        "groups",
+        "group",
+        lambda d, loc, i: Group(
+            d["code"], _text(d["name"]), tuple(s for s in symptoms if s.category == d["code"]), loc
+        ),
+    )
+    findings = build.each(
+        "findings", "finding", lambda d, loc, i: Finding(d["code"], _text(d["name"]), d["source"], loc)
+    )
+    hypotheses = build.each(
+        "hypotheses",
+        "hypothesis",
+        lambda d, loc, i: Hypothesis(
+            d["code"], _text(d["name"]), _text(d["info"]), _text(d["advice"]), d["source"], loc
+        ),
+    )
     strata = _strata([e.data for e in sections.get("rules", [])], {f.code for f in findings})
-    rules = build.each("rules", "rule", lambda d, loc, i: CFRule(
-        d["id"], _premise(d["if"]), d["then"], _cf(d["cf"]), _cf(d.get("threshold", 0)), d["source"],
-        d.get("note", ""), loc, i, strata[d["id"]]), key="id")
+    rules = build.each(
+        "rules",
+        "rule",
+        lambda d, loc, i: CFRule(
+            d["id"],
+            _premise(d["if"]),
+            d["then"],
+            _cf(d["cf"]),
+            _cf(d.get("threshold", 0)),
+            d["source"],
+            d.get("note", ""),
+            loc,
+            i,
+            strata[d["id"]],
+        ),
+        key="id",
+    )
     answer_options = build.each("answers", "answer", lambda d, loc, i: AnswerOption(d["code"], _text(d["label"])))
-    questions = build.each("questions", "question", lambda d, loc, i: Question(
-        d["code"], _text(d["text"]), _text(d.get("help")), tuple(d["answers"]), d.get("symptom"), d["source"], loc))
-    solutions = build.each("solutions", "solution", lambda d, loc, i: Solution(
-        d["code"], _text(d["title"]), _text(d["advice"]), bool(d.get("call_hotline", False)),
-        Hotline(d["hotline"]["name"], d["hotline"]["number"]) if d.get("hotline") else None, d["source"], loc))
-    decisions = build.each("decisions", "rule", lambda d, loc, i: Decision(
-        d["id"], *_decision_conditions(d), d["then"], int(d["salience"]), _text(d["note"]), d["source"], loc, i),
-        key="id")
+    questions = build.each(
+        "questions",
+        "question",
+        lambda d, loc, i: Question(
+            d["code"],
+            _text(d["text"]),
+            _maybe_text(d.get("help")),
+            tuple(d["answers"]),
+            d.get("symptom"),
+            d["source"],
+            loc,
+        ),
+    )
+    solutions = build.each(
+        "solutions",
+        "solution",
+        lambda d, loc, i: Solution(
+            d["code"],
+            _text(d["title"]),
+            _text(d["advice"]),
+            bool(d.get("call_hotline", False)),
+            Hotline(d["hotline"]["name"], d["hotline"]["number"]) if d.get("hotline") else None,
+            d["source"],
+            loc,
+        ),
+    )
+    decisions = build.each(
+        "decisions",
+        "rule",
+        lambda d, loc, i: Decision(
+            d["id"],
+            *_decision_conditions(d),
+            conclusion=d["then"],
+            salience=int(d["salience"]),
+            note=_text(d["note"]),
+            source=d["source"],
+            loc=loc,
+            index=i,
+        ),
+        key="id",
+    )
     default_levels = tuple(level.cf for level in scale if level.cf > 0)
     cases = tuple(_case(e.data, Loc(e.path, e.where()[0]), default_levels) for e in sections.get("cases", []))
     return KnowledgeBase(
-        id=meta["id"], title=_text(meta["title"]), label=meta["version"], review_date=meta["review_date"],
-        reviewers=tuple(meta.get("reviewers") or ()), disclaimer=_text(meta["disclaimer"]),
+        id=meta["id"],
+        title=_text(meta["title"]),
+        label=meta["version"],
+        review_date=meta["review_date"],
+        reviewers=tuple(meta.get("reviewers") or ()),
+        disclaimer=_text(meta["disclaimer"]),
         no_conclusion=_text(meta["no_conclusion"]),
         sources=tuple(Source(s["id"], s["citation"], s.get("note", "")) for s in meta["sources"]),
-        scale=scale, symptoms=symptoms, groups=groups, findings=findings, hypotheses=hypotheses, rules=rules,
-        answer_options=answer_options, questions=questions, solutions=solutions, decisions=decisions,
-        emergency=_emergency(sections), cases=cases, version=content_hash(sections), path=display_path(root),
-        files=tuple(files), by_code=build.by_code)
+        scale=scale,
+        symptoms=symptoms,
+        groups=groups,
+        findings=findings,
+        hypotheses=hypotheses,
+        rules=rules,
+        answer_options=answer_options,
+        questions=questions,
+        solutions=solutions,
+        decisions=decisions,
+        emergency=_emergency(sections),
+        cases=cases,
+        version=content_hash(sections),
+        path=display_path(root),
+        files=tuple(files),
+        by_code=build.by_code,
+    )
 
 
-def _decision_conditions(data) -> tuple:
+def _decision_conditions(data) -> tuple[str, tuple[tuple[str, frozenset], ...]]:
     """(mode, ((question, allowed answers), ...)) of a checked decision."""
     mode, conds = conditions(data["when"])
-    return mode, tuple((q, frozenset(a)) for q, a in conds.items())
+    return str(mode), tuple((q, frozenset(a)) for q, a in conds.items())

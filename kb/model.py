@@ -2,11 +2,13 @@
 
 Certainty factors are :class:`fractions.Fraction` so that all arithmetic on them is exact.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from kb.languages import DEFAULT_LANGUAGE, supported
 
@@ -97,7 +99,7 @@ class Premise:
     """A rule's IF part: a single code (``op='is'``), or ``all``/``any`` of sub-premises."""
 
     op: str
-    code: str | None = None
+    code: str = ""
     items: tuple[Premise, ...] = ()
 
     def codes(self) -> tuple[str, ...]:
@@ -245,7 +247,8 @@ class KnowledgeBase:
     version: str
     path: str
     files: tuple[str, ...]
-    by_code: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
+    # (kind, code) -> the entry: look-ups below give each kind its type.
+    by_code: Mapping[tuple[str, Any], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def symptom(self, code: str) -> Symptom:
         """The symptom with this code."""

@@ -3,6 +3,7 @@
 This is the one place where the shape of a KB file is checked; the messages say what is wrong and how
 to fix it, with a did-you-mean for misspelt keys and values.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -15,8 +16,19 @@ import yaml
 from kb.errors import Problem
 from kb.yamlio import Located
 
-SECTIONS_OF_LISTS = ("scale", "groups", "symptoms", "findings", "hypotheses", "rules", "answers", "questions",
-                     "solutions", "decisions", "cases")
+SECTIONS_OF_LISTS = (
+    "scale",
+    "groups",
+    "symptoms",
+    "findings",
+    "hypotheses",
+    "rules",
+    "answers",
+    "questions",
+    "solutions",
+    "decisions",
+    "cases",
+)
 SECTIONS_SINGLE = ("kb", "emergency")
 
 
@@ -73,9 +85,15 @@ def _type_name(value) -> str:
     return f"the number {value}"
 
 
-_TYPE_WORDS = {"object": "a mapping (key: value lines)", "array": "a list (lines starting with '- ')",
-               "string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
-               "null": "nothing (null)"}
+_TYPE_WORDS = {
+    "object": "a mapping (key: value lines)",
+    "array": "a list (lines starting with '- ')",
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "nothing (null)",
+}
 
 
 def _describe(error) -> tuple[str, str, list]:
@@ -94,12 +112,15 @@ def _describe(error) -> tuple[str, str, list]:
     if kind == "type":
         want = error.validator_value
         want = want if isinstance(want, list) else [want]
-        words = " or ".join(_TYPE_WORDS.get(w, w) for w in want)
+        words = " or ".join(_TYPE_WORDS.get(str(w), str(w)) for w in want)
         return f"expected {words}, found {_type_name(value)}", sub.get("description", ""), []
     if kind == "enum":
         options = error.validator_value
-        return (f"'{value}' is not one of: {', '.join(map(str, options))}",
-                did_you_mean(value, options).rstrip() or "use one of the listed values", [])
+        return (
+            f"'{value}' is not one of: {', '.join(map(str, options))}",
+            did_you_mean(value, options).rstrip() or "use one of the listed values",
+            [],
+        )
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         low, high = sub.get("minimum", sub.get("exclusiveMinimum")), sub.get("maximum", sub.get("exclusiveMaximum"))
         hint = sub.get("description", "") or f"use a number from {low} to {high}"
@@ -109,8 +130,11 @@ def _describe(error) -> tuple[str, str, list]:
     if kind == "pattern":
         if "review_date" in error.absolute_path or str(sub.get("pattern", "")).startswith("^[0-9]{4}"):
             return f"'{value}' is not a date", "write it as YYYY-MM-DD in quotes", []
-        return (f"'{value}' is not a valid code", "a code starts with a letter and has only letters, digits,"
-                " '-' and '_'", [])
+        return (
+            f"'{value}' is not a valid code",
+            "a code starts with a letter and has only letters, digits, '-' and '_'",
+            [],
+        )
     if kind in ("minItems", "minProperties", "minLength"):
         return "is empty or too short", sub.get("description", "") or f"it needs at least {error.validator_value}", []
     if kind == "maxProperties":
@@ -128,8 +152,16 @@ def _describe(error) -> tuple[str, str, list]:
 def validate(document, path: str) -> list[Problem]:
     """Validate one parsed KB file; return its problems (empty when the file is well-formed)."""
     if not isinstance(document, dict):
-        return [Problem(path, 1, 1, "", f"a KB file must be a mapping of sections, found {_type_name(document)}",
-                        "start the file with a section name such as `symptoms:`")]
+        return [
+            Problem(
+                path,
+                1,
+                1,
+                "",
+                f"a KB file must be a mapping of sections, found {_type_name(document)}",
+                "start the file with a section name such as `symptoms:`",
+            )
+        ]
     problems = []
     for error in _validator().iter_errors(document):
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):

@@ -7,6 +7,7 @@ supports, findings nothing uses, rules whose evidence another rule of the same c
 and conclusions that certain evidence for and against (+1 and -1) could make a conflict. Symptom groups
 are checked for groups with no symptom.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -72,8 +73,12 @@ def verify(kb: KnowledgeBase) -> Report:
         _cf_rules(kb, report)
     for group in kb.groups:
         if not group.symptoms:
-            report.add("warning", "empty-group", f"symptom group {group.code} has no symptoms: the form would show"
-                       " an empty heading", group.loc)
+            report.add(
+                "warning",
+                "empty-group",
+                f"symptom group {group.code} has no symptoms: the form would show an empty heading",
+                group.loc,
+            )
     return report
 
 
@@ -90,13 +95,16 @@ def _decision_table(kb: KnowledgeBase, report: Report):
         size *= len(q.answers)
     report.answer_space = size
     if size > MAX_ANSWER_SPACE:
-        report.add("warning", "space-too-large", f"{size} answer combinations are too many to enumerate; gaps"
-                   " and unused rules were not checked")
+        report.add(
+            "warning",
+            "space-too-large",
+            f"{size} answer combinations are too many to enumerate; gaps and unused rules were not checked",
+        )
         return
-    wins = Counter()
+    wins: Counter[str] = Counter()
     overlaps: dict = defaultdict(int)
     gaps = []
-    outcomes = Counter()
+    outcomes: Counter[str] = Counter()
     for answers in answer_space(kb):
         matched = [d for d in kb.decisions if d.matches(answers)]
         if not matched:
@@ -116,14 +124,24 @@ def _decision_table(kb: KnowledgeBase, report: Report):
     for ids, count in sorted(overlaps.items()):
         by_id = {d.id: d for d in kb.decisions}
         order = " > ".join(f"{i} ({by_id[i].salience})" for i in ids)
-        report.add("info", "overlap", f"{count} combinations match {', '.join(ids)}; salience decides: {order}",
-                   by_id[ids[0]].loc)
+        report.add(
+            "info",
+            "overlap",
+            f"{count} combinations match {', '.join(ids)}; salience decides: {order}",
+            by_id[ids[0]].loc,
+        )
     for d in kb.decisions:
         if not wins[d.id]:
-            report.add("warning", "never-wins", f"decision {d.id} never wins for any answers (it is always"
-                       " matched by a rule of higher salience, or never matched)", d.loc)
-    report.add("info", "coverage", f"{size} answer combinations: " +
-               ", ".join(f"{s} {n}" for s, n in report.outcomes.items()))
+            report.add(
+                "warning",
+                "never-wins",
+                f"decision {d.id} never wins for any answers (it is always"
+                " matched by a rule of higher salience, or never matched)",
+                d.loc,
+            )
+    report.add(
+        "info", "coverage", f"{size} answer combinations: " + ", ".join(f"{s} {n}" for s, n in report.outcomes.items())
+    )
 
 
 def _evidence(kb: KnowledgeBase):
@@ -148,12 +166,12 @@ def _cf_rules(kb: KnowledgeBase, report: Report):
     used = {code for rule in kb.rules for code in rule.premise.codes()}
     for symptom in kb.symptoms:
         if symptom.code not in used:
-            report.add("warning", "unused-symptom", f"symptom {symptom.code} is asked but no rule uses it",
-                       symptom.loc)
+            report.add("warning", "unused-symptom", f"symptom {symptom.code} is asked but no rule uses it", symptom.loc)
     for finding in kb.findings:
         if finding.code not in used:
-            report.add("warning", "unused-finding", f"finding {finding.code} is concluded but no rule uses it",
-                       finding.loc)
+            report.add(
+                "warning", "unused-finding", f"finding {finding.code} is concluded but no rule uses it", finding.loc
+            )
     concluded = {rule.conclusion for rule in kb.rules}
     for hyp in kb.hypotheses:
         if hyp.code not in concluded:
@@ -162,13 +180,27 @@ def _cf_rules(kb: KnowledgeBase, report: Report):
     for conclusion, rules in by_conclusion.items():
         for a, b in itertools.permutations(rules, 2):
             if evidence[a.id] < evidence[b.id] and a.cf * b.cf > 0:
-                report.add("warning", "subsumed", f"{b.id} rests on {', '.join(sorted(evidence[b.id]))}, which"
-                           f" includes all of {a.id}'s evidence for {conclusion}: whenever {b.id} fires, {a.id}"
-                           " counts the same symptoms again", b.loc)
+                report.add(
+                    "warning",
+                    "subsumed",
+                    f"{b.id} rests on {', '.join(sorted(evidence[b.id]))}, which"
+                    f" includes all of {a.id}'s evidence for {conclusion}: whenever {b.id} fires, {a.id}"
+                    " counts the same symptoms again",
+                    b.loc,
+                )
         if any(r.cf == 1 for r in rules) and any(r.cf == -1 for r in rules):
-            report.add("info", "possible-conflict", f"{conclusion} has rules with CF 1 and CF -1: when both fire"
-                       " fully the result is 0 and marked as a conflict", rules[0].loc)
+            report.add(
+                "info",
+                "possible-conflict",
+                f"{conclusion} has rules with CF 1 and CF -1: when both fire"
+                " fully the result is 0 and marked as a conflict",
+                rules[0].loc,
+            )
     for symptom in kb.symptoms:
         if symptom.assumption is not None:
-            report.add("info", "assumption", f"{symptom.code}'s CF {decimal_text(symptom.cf)} is an assumption"
-                       " awaiting expert review", symptom.loc)
+            report.add(
+                "info",
+                "assumption",
+                f"{symptom.code}'s CF {decimal_text(symptom.cf)} is an assumption awaiting expert review",
+                symptom.loc,
+            )

@@ -4,6 +4,7 @@ Only ``yaml.SafeLoader`` is used. Numbers with a fraction are read as :class:`de
 text, so that ``0.8`` in a KB file is exactly 8/10 and certainty arithmetic stays exact; dates stay
 strings; a key repeated in one mapping is reported instead of silently overwriting the first.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ class Located:
     """Mixin: ``mark`` is the (line, col) of the node, ``marks`` the (line, col) of each key or item."""
 
     mark = (1, 1)
+    marks: dict
 
     def where(self, key):
         """Return (line, col) of ``key`` (a mapping key or list index), falling back to the node itself."""
@@ -64,15 +66,30 @@ class _Loader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
                 line, col = _pos(key_node)
-                self.problems.append(Problem(self.path, line, col, str(key), "a key must be a plain word",
-                                             "write the key as text, e.g. `code:`"))
+                self.problems.append(
+                    Problem(
+                        self.path,
+                        line,
+                        col,
+                        str(key),
+                        "a key must be a plain word",
+                        "write the key as text, e.g. `code:`",
+                    )
+                )
                 continue
             if key in data:
                 line, col = _pos(key_node)
                 first = data.marks[key][0]
-                self.problems.append(Problem(self.path, line, col, str(key),
-                                             f"key '{key}' is repeated (first on line {first})",
-                                             "keep one of them; YAML would silently drop the first"))
+                self.problems.append(
+                    Problem(
+                        self.path,
+                        line,
+                        col,
+                        str(key),
+                        f"key '{key}' is repeated (first on line {first})",
+                        "keep one of them; YAML would silently drop the first",
+                    )
+                )
             data[key] = self.construct_object(value_node, deep=True)
             data.marks[key] = _pos(key_node)
 
@@ -92,8 +109,16 @@ class _Loader(yaml.SafeLoader):
             value = Decimal("NaN")
         if not value.is_finite():
             line, col = _pos(node)
-            self.problems.append(Problem(self.path, line, col, "", f"'{node.value}' is not a finite number",
-                                         "write a decimal number such as 0.8"))
+            self.problems.append(
+                Problem(
+                    self.path,
+                    line,
+                    col,
+                    "",
+                    f"'{node.value}' is not a finite number",
+                    "write a decimal number such as 0.8",
+                )
+            )
             return Decimal(0)
         return value
 
@@ -118,8 +143,16 @@ def read(text: str, path: str):
         what = exc.problem or "invalid YAML"
         if exc.context:
             what = f"{exc.context}, {what}"
-        return None, [Problem(path, line, col, "", f"YAML syntax error: {what}",
-                              "check indentation, colons and quotes around this line")]
+        return None, [
+            Problem(
+                path,
+                line,
+                col,
+                "",
+                f"YAML syntax error: {what}",
+                "check indentation, colons and quotes around this line",
+            )
+        ]
     except yaml.YAMLError as exc:
         return None, [Problem(path, 1, 1, "", f"YAML error: {exc}", "this file must be plain YAML")]
     finally:

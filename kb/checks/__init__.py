@@ -4,6 +4,7 @@ Each module has an ``ID``, a docstring saying what it checks, and ``check(kb)`` 
 :class:`kb.errors.Problem`s; :data:`CHECKS` is the registry, in the order they run. A check reads the
 merged entries through :class:`Context`, which tolerates entries the schema already rejected.
 """
+
 from __future__ import annotations
 
 from kb.checks import (
@@ -24,8 +25,21 @@ from kb.checks import (
 from kb.checks.base import MALFORMED, Context
 from kb.errors import Problem
 
-CHECKS = (sections, duplicates, sources, scale, groups, references, unconcluded, cycles, double_counting,
-          questions, decisions, salience, cases)
+CHECKS = (
+    sections,
+    duplicates,
+    sources,
+    scale,
+    groups,
+    references,
+    unconcluded,
+    cycles,
+    double_counting,
+    questions,
+    decisions,
+    salience,
+    cases,
+)
 """Every cross-check, in the order they run."""
 
 

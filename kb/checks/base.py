@@ -1,4 +1,5 @@
 """What every cross-check receives: the merged entries of a KB, and helpers to read them safely."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,8 +14,9 @@ MALFORMED = (TypeError, AttributeError, KeyError, ValueError, IndexError)
 class Context:
     """The merged sections of one KB, as the checks see them."""
 
-    def __init__(self, sections: dict[str, list[Entry]], root: str = "", complete: bool = True,
-                 tolerate_malformed: bool = False):
+    def __init__(
+        self, sections: dict[str, list[Entry]], root: str = "", complete: bool = True, tolerate_malformed: bool = False
+    ):
         self.sections = sections
         self.root = root
         # When a file could not be read, its sections are missing: checks do not report them as absent too.

@@ -1,5 +1,6 @@
 """Two rules for one conclusion must not rest on the same symptoms (directly or through findings): MYCIN's
 combination would count the same evidence twice."""
+
 from __future__ import annotations
 
 from kb.checks.base import Context
@@ -20,9 +21,13 @@ def check(kb: Context):
             evidence = frozenset().union(*(_expand(c, concluded_by, findings) for c in codes))
             same = seen.get(evidence)
             if same is not None:
-                yield entry.problem("if", f"rule rests on the same evidence as {same.get('id')} "
-                                    f"({', '.join(sorted(evidence))}) for '{conclusion}': it would be"
-                                    " counted twice", f"merge it into {same.get('id')} or delete one")
+                yield entry.problem(
+                    "if",
+                    f"rule rests on the same evidence as {same.get('id')} "
+                    f"({', '.join(sorted(evidence))}) for '{conclusion}': it would be"
+                    " counted twice",
+                    f"merge it into {same.get('id')} or delete one",
+                )
             else:
                 seen[evidence] = entry
 

@@ -1,8 +1,10 @@
 """Codes that must be unique: across symptoms, findings and hypotheses (they share premises), and within
 each other kind (rule ids, questions, answers, solutions, cases, scale levels, groups, sources)."""
+
 from __future__ import annotations
 
 from kb.checks.base import Context
+from kb.entries import Entry
 
 ID = "duplicates"
 
@@ -22,7 +24,7 @@ NAMESPACES = {
 def check(kb: Context):
     """Yield a problem at each repeat of a code, naming where it first stands."""
     for label, members in NAMESPACES.items():
-        seen = {}
+        seen: dict[str, Entry] = {}
         for section, key in members:
             for entry in kb.entries(section):
                 value = entry.get(key)
@@ -30,8 +32,11 @@ def check(kb: Context):
                     continue
                 if value in seen:
                     first = seen[value]
-                    yield entry.problem(key, f"duplicate {label} '{value}' (first at {first.path}:"
-                                             f"{first.where(key)[0]})", "give each entry its own code")
+                    yield entry.problem(
+                        key,
+                        f"duplicate {label} '{value}' (first at {first.path}:{first.where(key)[0]})",
+                        "give each entry its own code",
+                    )
                 else:
                     seen[value] = entry
     meta = kb.entries("kb")
@@ -41,6 +46,7 @@ def check(kb: Context):
         for i, src in enumerate(sources if isinstance(sources, list) else []):
             sid = src.get("id") if isinstance(src, dict) else None
             if sid in seen_ids:
-                yield meta[0].problem(("sources", i, "id"), f"duplicate source id '{sid}'",
-                                      "give each source its own id")
+                yield meta[0].problem(
+                    ("sources", i, "id"), f"duplicate source id '{sid}'", "give each source its own id"
+                )
             seen_ids.add(sid)

@@ -1,4 +1,5 @@
 """Each symptom's `category` names a group declared under `groups` (the groups order the diagnosis form)."""
+
 from __future__ import annotations
 
 from kb.checks.base import Context
@@ -18,5 +19,8 @@ def check(kb: Context):
 def _check_symptom(entry, groups):
     category = entry.get("category")
     if isinstance(category, str) and category not in groups:
-        yield entry.problem("category", f"unknown group '{category}'",
-                            f"{did_you_mean(category, groups)}use a code from groups: {', '.join(groups)}")
+        yield entry.problem(
+            "category",
+            f"unknown group '{category}'",
+            f"{did_you_mean(category, groups)}use a code from groups: {', '.join(groups)}",
+        )

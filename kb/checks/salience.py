@@ -1,5 +1,6 @@
 """Two decisions with the same salience that can match the same answers must give the same solution:
 otherwise which one fires would depend on the engine's order, not on the KB."""
+
 from __future__ import annotations
 
 from kb.checks.base import Context
@@ -13,12 +14,19 @@ def check(kb: Context):
     decisions = [(e, conditions(e.get("when"))) for e in kb.entries("decisions")]
     decisions = [(e, cond) for e, cond in decisions if cond[0]]
     for i, (a, cond_a) in enumerate(decisions):
-        for b, cond_b in decisions[i + 1:]:
-            if (a.get("salience") == b.get("salience") and a.get("then") != b.get("then")
-                    and conditions_overlap(cond_a, cond_b)):
-                yield b.problem("salience", f"salience conflict: {b.get('id')} and {a.get('id')} both have"
-                                f" salience {b.get('salience')}, can match the same answers and give"
-                                f" different solutions", "give the one that should win a higher salience")
+        for b, cond_b in decisions[i + 1 :]:
+            if (
+                a.get("salience") == b.get("salience")
+                and a.get("then") != b.get("then")
+                and conditions_overlap(cond_a, cond_b)
+            ):
+                yield b.problem(
+                    "salience",
+                    f"salience conflict: {b.get('id')} and {a.get('id')} both have"
+                    f" salience {b.get('salience')}, can match the same answers and give"
+                    f" different solutions",
+                    "give the one that should win a higher salience",
+                )
 
 
 def conditions_overlap(a, b) -> bool:

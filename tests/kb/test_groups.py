@@ -3,6 +3,7 @@
 Each broken file is written out in full, so the expected line can be read off this file. The working
 directory is the temporary directory, so files show as ``kb/<name>.yaml``.
 """
+
 from __future__ import annotations
 
 import pkgutil
@@ -36,51 +37,80 @@ symptoms:
 """
 
 
-@pytest.mark.parametrize("files, expected", [
-    pytest.param({"symptoms.yaml": SYMPTOMS_TWO_GROUPS}, [
-        "kb/symptoms.yaml:5:5: symptoms[0].category: unknown group 'respiratry' (did you mean 'respiratory'?"
-        " use a code from groups: respiratory, general, digestive)",
-        "kb/symptoms.yaml:17:5: symptoms[2].category: unknown group 'cough' (use a code from groups:"
-        " respiratory, general, digestive)",
-    ], id="category-names-no-group"),
-    pytest.param({"groups.yaml": None}, [
-        "kb/symptoms.yaml:2:5: symptoms[0]: symptoms need `groups` (add a `groups:` section listing the groups"
-        " their `category` names (code and name {id, en}), in the order the form shows them)",
-    ], id="no-groups-section"),
-    pytest.param({"groups.yaml": """\
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        pytest.param(
+            {"symptoms.yaml": SYMPTOMS_TWO_GROUPS},
+            [
+                "kb/symptoms.yaml:5:5: symptoms[0].category: unknown group 'respiratry' (did you mean 'respiratory'?"
+                " use a code from groups: respiratory, general, digestive)",
+                "kb/symptoms.yaml:17:5: symptoms[2].category: unknown group 'cough' (use a code from groups:"
+                " respiratory, general, digestive)",
+            ],
+            id="category-names-no-group",
+        ),
+        pytest.param(
+            {"groups.yaml": None},
+            [
+                "kb/symptoms.yaml:2:5: symptoms[0]: symptoms need `groups` (add a `groups:` section listing the groups"
+                " their `category` names (code and name {id, en}), in the order the form shows them)",
+            ],
+            id="no-groups-section",
+        ),
+        pytest.param(
+            {
+                "groups.yaml": """\
 groups:
   - {code: respiratory, name: {id: Pernapasan, en: Breathing}}
   - {code: general, name: {id: Umum, en: General}}
   - {code: digestive, name: {id: Pencernaan, en: Digestion}}
   - {code: general, name: {id: Umum lagi, en: General again}}
-"""}, [
-        "kb/groups.yaml:5:6: groups[3].code: duplicate group 'general' (first at kb/groups.yaml:3)"
-        " (give each entry its own code)",
-    ], id="duplicate-group"),
-    pytest.param({"groups.yaml": """\
+"""
+            },
+            [
+                "kb/groups.yaml:5:6: groups[3].code: duplicate group 'general' (first at kb/groups.yaml:3)"
+                " (give each entry its own code)",
+            ],
+            id="duplicate-group",
+        ),
+        pytest.param(
+            {
+                "groups.yaml": """\
 groups:
   - {code: respiratory, name: {id: Pernapasan, en: Breathing}}
   - {code: general, nama: {id: Umum, en: General}}
   - {code: digestive, name: {id: Pencernaan}}
-"""}, [
-        "kb/groups.yaml:3:5: groups[1]: missing key 'name' (add `name:` to this entry)",
-        "kb/groups.yaml:3:21: groups[1].nama: unknown key 'nama' (did you mean 'name'? allowed keys here:"
-        " code, name)",
-        "kb/groups.yaml:4:23: groups[2].name: missing key 'en' (add `en:` to this entry)",
-    ], id="group-shape"),
-    pytest.param({"groups.yaml": """\
+"""
+            },
+            [
+                "kb/groups.yaml:3:5: groups[1]: missing key 'name' (add `name:` to this entry)",
+                "kb/groups.yaml:3:21: groups[1].nama: unknown key 'nama' (did you mean 'name'? allowed keys here:"
+                " code, name)",
+                "kb/groups.yaml:4:23: groups[2].name: missing key 'en' (add `en:` to this entry)",
+            ],
+            id="group-shape",
+        ),
+        pytest.param(
+            {
+                "groups.yaml": """\
 groups:
   - {code: respiratory, name: {id: Pernapasan, en: Breathing}}
   - {code: general, name: {id: Umum, en: General}}
   - {code: 3 digestive, name: {id: Pencernaan, en: Digestion}}
-"""}, [
-        "kb/groups.yaml:4:6: groups[2].code: '3 digestive' is not a valid code (a code starts with a letter"
-        " and has only letters, digits, '-' and '_')",
-        # Fixing the group's code fixes both.
-        "kb/symptoms.yaml:17:5: symptoms[2].category: unknown group 'digestive' (did you mean '3 digestive'?"
-        " use a code from groups: respiratory, general, 3 digestive)",
-    ], id="bad-group-code"),
-])
+"""
+            },
+            [
+                "kb/groups.yaml:4:6: groups[2].code: '3 digestive' is not a valid code (a code starts with a letter"
+                " and has only letters, digits, '-' and '_')",
+                # Fixing the group's code fixes both.
+                "kb/symptoms.yaml:17:5: symptoms[2].category: unknown group 'digestive' (did you mean '3 digestive'?"
+                " use a code from groups: respiratory, general, 3 digestive)",
+            ],
+            id="bad-group-code",
+        ),
+    ],
+)
 def test_group_problems_name_file_line_key_and_fix(kb_dir, files, expected):
     with pytest.raises(kb.KBError) as info:
         kb.load(kb_dir(files))
@@ -88,12 +118,16 @@ def test_group_problems_name_file_line_key_and_fix(kb_dir, files, expected):
 
 
 def test_groups_keep_kb_order_with_their_symptoms_in_kb_order(kb_dir):
-    loaded = kb.load(kb_dir({"groups.yaml": """\
+    loaded = kb.load(
+        kb_dir(
+            {
+                "groups.yaml": """\
 groups:
   - {code: digestive, name: {id: Pencernaan, en: Digestion}}
   - {code: respiratory, name: {id: Pernapasan, en: Breathing}}
   - {code: general, name: {id: Umum, en: General}}
-""", "more.yaml": """\
+""",
+                "more.yaml": """\
 symptoms:
   - code: GC04
     name: {id: Batuk, en: Cough}
@@ -101,31 +135,47 @@ symptoms:
     category: respiratory
     cf: 0.6
     source: src
-"""}))
+""",
+            }
+        )
+    )
     assert [(g.code, [s.code for s in g.symptoms], str(g.loc)) for g in loaded.groups] == [
         ("digestive", ["GC03"], "kb/groups.yaml:2"),
         ("respiratory", ["GC04", "GC01"], "kb/groups.yaml:3"),
         ("general", ["GC02"], "kb/groups.yaml:4"),
     ]
-    assert (loaded.group_name("respiratory").get("id"), loaded.group_name("respiratory").get("en")) == \
-        ("Pernapasan", "Breathing")
+    assert (loaded.group_name("respiratory").get("id"), loaded.group_name("respiratory").get("en")) == (
+        "Pernapasan",
+        "Breathing",
+    )
 
 
 def test_bundled_groups_cover_every_symptom_once():
     bundled = kb.load()
-    assert [g.code for g in bundled.groups] == ["respiratory", "general", "digestive", "senses", "skin",
-                                                "comorbidity", "exposure", "severity"]
+    assert [g.code for g in bundled.groups] == [
+        "respiratory",
+        "general",
+        "digestive",
+        "senses",
+        "skin",
+        "comorbidity",
+        "exposure",
+        "severity",
+    ]
     grouped = [s.code for g in bundled.groups for s in g.symptoms]
     assert sorted(grouped) == sorted(s.code for s in bundled.symptoms)
     assert len(grouped) == len(set(grouped)) == 20
 
 
-@pytest.mark.parametrize("lang, expected", [
-    pytest.param("id", "Umum", id="indonesian"),
-    pytest.param("en", "General", id="english"),
-    pytest.param("fr", "Umum", id="unknown-language-gets-the-default"),
-    pytest.param(None, "Umum", id="no-language-gets-the-default"),
-])
+@pytest.mark.parametrize(
+    "lang, expected",
+    [
+        pytest.param("id", "Umum", id="indonesian"),
+        pytest.param("en", "General", id="english"),
+        pytest.param("fr", "Umum", id="unknown-language-gets-the-default"),
+        pytest.param(None, "Umum", id="no-language-gets-the-default"),
+    ],
+)
 def test_text_in_a_language(lang, expected):
     assert Text("Umum", "General").get(lang) == expected
 
