@@ -9,7 +9,7 @@ import pytest
 
 import kb as kbase
 from kb import KBError, Problem
-from mini_kb import KB_YAML  # the same kb.yaml as the fixture's, written again as a second file
+from testing.kbfiles import KB_YAML  # the same kb.yaml as the fixture's, written again as a second file
 
 # --- small files used by several rows --------------------------------------------------------------------
 

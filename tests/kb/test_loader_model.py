@@ -10,7 +10,7 @@ import pytest
 
 import kb as kbase
 from kb import KBError
-from mini_kb import RULES_YAML as RULES
+from testing.kbfiles import RULES_YAML as RULES
 
 # --- the bundled KB ----------------------------------------------------------------------------------------
 

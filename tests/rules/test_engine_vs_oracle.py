@@ -1,6 +1,7 @@
 """The Experta engine against an independent plain-Python evaluation (bench/plain.py, exact fractions), on a
 KB that uses every feature of the format: all/any premises, nested; chaining through findings in two
-layers (F2 is concluded in two of them); evidence against; thresholds. Same ranking, same CFs to the last digit, same evidence counts."""
+layers (F2 is concluded in two of them); evidence against; thresholds. Same ranking, same CFs to the last digit, same evidence counts.
+The KB is testing.kbfiles.EVERY_FEATURE_KB (the every_feature_kb fixture)."""
 from __future__ import annotations
 
 import random
@@ -8,17 +9,10 @@ from fractions import Fraction
 
 import pytest
 
-import kb as kbase
 from bench.plain import PlainDiagnosis
 from rules.engine.engines import build_engine
 
 LEVELS = [Fraction(n, 5) for n in range(1, 6)]
-
-
-@pytest.fixture
-def oracle_kb(every_feature_kb):
-    """testing.kbfiles.EVERY_FEATURE_KB: all/any premises, chaining in two layers, evidence against."""
-    yield every_feature_kb
 
 
 def consultations(seed, count=60):
@@ -29,25 +23,25 @@ def consultations(seed, count=60):
         yield {code: rnd.choice(LEVELS) for code in picked}
 
 
-def test_the_kb_uses_three_layers(oracle_kb):
-    assert {r.id: r.stratum for r in oracle_kb.rules} == {
+def test_the_kb_uses_three_layers(every_feature_kb):
+    assert {r.id: r.stratum for r in every_feature_kb.rules} == {
         "R1": 0, "R2": 0, "R3": 0, "R4": 0, "R5": 0, "R6": 1, "R7": 1, "R8": 2, "R9": 0, "R10": 0, "R11": 0,
         "R12": 0}
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_engine_agrees_exactly_with_the_oracle(oracle_kb, seed):
-    engine = build_engine(oracle_kb, "diagnosis")
-    oracle = PlainDiagnosis(oracle_kb, exact=True)
+def test_engine_agrees_exactly_with_the_oracle(every_feature_kb, seed):
+    engine = build_engine(every_feature_kb, "diagnosis")
+    oracle = PlainDiagnosis(every_feature_kb, exact=True)
     for symptoms in consultations(seed):
         state = engine.consult(symptoms)
         got = [(r["code"], r["cf"], r["evidence"]) for r in state.ranking]
         assert got == oracle.consult(symptoms), symptoms
 
 
-def test_how_explains_findings_and_names_computed_premises(oracle_kb):
+def test_how_explains_findings_and_names_computed_premises(every_feature_kb):
     import rules
-    result = rules.consult(oracle_kb, {"mode": "diagnosis", "lang": "en",
+    result = rules.consult(every_feature_kb, {"mode": "diagnosis", "lang": "en",
                                        "symptoms": {"S1": 1, "S4": 0.8, "S2": 0.6, "S3": 0.4}})
     assert result["how"] == [
         "H1 H1: CF 0.84 (84%), supported by 2 symptoms.",

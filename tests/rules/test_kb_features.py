@@ -14,61 +14,10 @@ import pytest
 
 import kb as kbase
 from rules.engine.engines import build_engine
+from testing.kbfiles import FINDING_F
 
-KB_YAML = """\
-kb:
-  id: features
-  title: {id: Fitur, en: Features}
-  version: "0.1"
-  review_date: "2030-01-01"
-  disclaimer: {id: Hanya uji, en: Only a test}
-  no_conclusion: {id: Tidak ada, en: Nothing}
-  sources:
-    - id: src
-      citation: A test source
-scale:
-  - {code: tidak, cf: 0, label: {id: Tidak, en: "No"}, source: src}
-  - {code: sedikit, cf: 0.2, label: {id: Sedikit, en: A little}, source: src}
-  - {code: mungkin, cf: 0.4, label: {id: Mungkin, en: Maybe}, source: src}
-  - {code: besar, cf: 0.6, label: {id: Besar, en: Likely}, source: src}
-  - {code: hampir, cf: 0.8, label: {id: Hampir, en: Almost}, source: src}
-  - {code: pasti, cf: 1.0, label: {id: Pasti, en: Certain}, source: src}
-hypotheses:
-  - {code: H1, name: {id: H satu, en: H one}, info: {id: I, en: I}, advice: {id: S, en: A}, source: src}
-  - {code: H2, name: {id: H dua, en: H two}, info: {id: I, en: I}, advice: {id: S, en: A}, source: src}
-"""
-
-SYMPTOMS_YAML = "groups:\n  - {code: general, name: {id: Umum, en: General}}\nsymptoms:\n" + "".join(
-    f"  - {{code: {c}, name: {{id: {c}, en: {c}}}, question: {{id: {c}, en: {c}}}, category: general,"
-    f" cf: 1.0, source: src}}\n" for c in "ABCDE")
-
-FINDING_F = """\
-findings:
-  - code: F
-    name: {id: Temuan, en: Finding}
-    source: src
-"""
-
-
-@pytest.fixture
-def feature_kb(tmp_path, monkeypatch):
-    """Factory: write a KB with symptoms A..E, hypotheses H1, H2 and the given rules; return it loaded."""
-    monkeypatch.chdir(tmp_path)
-    made = []
-
-    def make(rules: str, findings: str | None = None, name: str = "kb"):
-        root = tmp_path / name
-        root.mkdir()
-        (root / "kb.yaml").write_text(KB_YAML, encoding="utf-8")
-        (root / "symptoms.yaml").write_text(SYMPTOMS_YAML, encoding="utf-8")
-        (root / "rules.yaml").write_text(rules, encoding="utf-8")
-        if findings:
-            (root / "findings.yaml").write_text(findings, encoding="utf-8")
-        loaded = kbase.load(root)
-        made.append(loaded)
-        return loaded
-
-    yield make
+# ``feature_kb(RULES, findings)`` (tests/rules/conftest.py) writes and loads a KB with symptoms A..E and
+# hypotheses H1, H2 (testing/kbfiles.py).
 
 
 def consult(knowledge, **symptoms):
