@@ -11,7 +11,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from rules.engine.cf import Accumulator, as_number, combine, combine_all, fmt, to_decimal
+from rules.engine.cf import Accumulator, as_number, combine, combine_all, fmt, from_number, parse, to_decimal
 
 
 def d(text: str) -> F:
@@ -195,3 +195,38 @@ def test_as_number_is_the_shortest_float_of_the_decimal(value, number):
 def test_to_decimal_is_exact_when_it_terminates():
     assert str(to_decimal(d("0.86688"))) == "0.86688"
     assert str(to_decimal(F(7, 8))) == "0.875"
+
+
+# --- reading the texts and numbers back ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, read", [
+    (d("0.9232"), d("0.9232")),
+    (F(1), F(1)),
+    (F(0), F(0)),
+    (F(-1, 4), F(-1, 4)),
+    (F(1, 10 ** 10), F(1, 10 ** 10)),
+    (F(5, 7), d("0.7142857143")),         # 0.8 with -0.3: rounded and marked; read back as that decimal
+    (F(-2, 3), d("-0.6666666667")),
+    (F(1, 2 ** 11), d("0.0004882812")),   # terminates, but beyond 10 places
+], ids=str)
+def test_parse_reads_what_fmt_writes(value, read):
+    assert parse(fmt(value)) == read
+    assert type(parse(fmt(value))) is F
+
+
+@pytest.mark.parametrize("text", ["1/3", "nan", "inf", "1e5", "", "≈", "≈≈0.5", " 0.5", "0.5 ", "+0.5", ".5", "٣",
+                                  None, 0.5])
+def test_parse_refuses_anything_fmt_never_writes(text):
+    with pytest.raises(ValueError, match="not a CF text"):
+        parse(text)
+
+
+@pytest.mark.parametrize("value", [d("0.9232"), F(1, 3), d("0.86688"), F(-1, 4), F(1), F(0), F(5, 7) * 100], ids=str)
+def test_from_number_reads_the_decimal_as_number_wrote(value):
+    assert from_number(as_number(value)) == to_decimal(value)
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), True, "0.5", None])
+def test_from_number_refuses_what_is_not_a_finite_number(number):
+    with pytest.raises(ValueError, match="not a CF number"):
+        from_number(number)
