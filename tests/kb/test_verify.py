@@ -6,14 +6,14 @@ import shutil
 
 import pytest
 
-import kb as kbase
+import kb
 from kb.verify import verify
 
 
 @pytest.fixture
 def kb_copy(tmp_path):
     target = tmp_path / "kb"
-    shutil.copytree(kbase.bundled_path(), target)
+    shutil.copytree(kb.bundled_path(), target)
     yield target
 
 
@@ -24,12 +24,12 @@ def edit(path, old, new):
 
 
 def observations(directory, level=None):
-    report = verify(kbase.load(directory))
+    report = verify(kb.load(directory))
     return [(o.level, o.code, o.message) for o in report.observations if level is None or o.level == level]
 
 
 def test_bundled_kb_is_clean_and_covers_all_96_combinations():
-    report = verify(kbase.load())
+    report = verify(kb.load())
     assert report.clean
     assert report.answer_space == 96
     assert report.outcomes == {"S1": 16, "S2": 79, "S3": 1}
@@ -44,7 +44,7 @@ def test_a_gap_in_the_decision_table_is_an_error(kb_copy):
     # D3 only for "all no" but Q6 must now be "ya": the all-no row matches nothing.
     edit(kb_copy / "screening.yaml", "Q5: tidak, Q6: tidak}}", "Q5: tidak, Q6: ya}}")
     edit(kb_copy / "cases.yaml", "    expect: S3\n", "    expect: null\n")
-    report = verify(kbase.load(kb_copy))
+    report = verify(kb.load(kb_copy))
     assert not report.clean
     gaps = [f.message for f in report.observations if f.code == "gap"]
     assert gaps == [
@@ -120,7 +120,7 @@ def test_unused_symptom_and_unsupported_hypothesis_are_warnings(kb_copy):
 
 def test_a_group_without_symptoms_is_a_warning(kb_copy):
     edit(kb_copy / "symptoms.yaml", "    category: skin\n", "    category: general\n")
-    report = verify(kbase.load(kb_copy))
+    report = verify(kb.load(kb_copy))
     assert not report.clean
     assert [
         (o.level, o.code, o.message, o.where.split(":")[-1]) for o in report.observations if o.level == "warning"
