@@ -1,5 +1,6 @@
 """What the loader builds: the bundled KB's contents, exact certainty factors, the content-hash version,
 dates kept as text, and safe YAML only."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-import kb as kbase
+import kb
 from kb import KBError
 from testing.kbfiles import RULES_YAML as RULES
 
@@ -17,7 +18,7 @@ from testing.kbfiles import RULES_YAML as RULES
 
 @pytest.fixture(scope="module")
 def bundled():
-    yield kbase.load()
+    yield kb.load()
 
 
 def test_bundled_symptoms(bundled):
@@ -34,7 +35,10 @@ def test_bundled_rules_per_hypothesis(bundled):
 def test_bundled_screening(bundled):
     assert [q.code for q in bundled.questions] == ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
     assert [(d.id, d.salience, d.conclusion) for d in bundled.decisions] == [
-        ("D1", 30, "S1"), ("D2", 20, "S2"), ("D3", 10, "S3")]
+        ("D1", 30, "S1"),
+        ("D2", 20, "S2"),
+        ("D3", 10, "S3"),
+    ]
     assert [s.code for s in bundled.solutions] == ["S1", "S2", "S3"]
 
 
@@ -44,8 +48,9 @@ def test_bundled_cases(bundled):
     tabel8 = [c for c in bundled.cases if c.id.startswith("T8-")]
     assert [c.id for c in tabel8] == [f"T8-{i}" for i in range(1, 9)]
     assert all(c.mode == "diagnosis" for c in tabel8)
-    assert all(c.levels == (Fraction(1, 5), Fraction(2, 5), Fraction(3, 5), Fraction(4, 5), Fraction(1))
-               for c in tabel8)
+    assert all(
+        c.levels == (Fraction(1, 5), Fraction(2, 5), Fraction(3, 5), Fraction(4, 5), Fraction(1)) for c in tabel8
+    )
 
 
 def test_gc20_is_marked_as_an_assumption(bundled):
@@ -56,10 +61,16 @@ def test_gc20_is_marked_as_an_assumption(bundled):
     assert [s.code for s in bundled.symptoms if s.assumption is not None] == ["GC20"]
 
 
-@pytest.mark.parametrize("code, cf", [
-    ("GC01", Fraction(4, 5)), ("GC02", Fraction(3, 5)), ("GC03", Fraction(1)), ("GC04", Fraction(1)),
-    ("GC20", Fraction(4, 5)),
-])
+@pytest.mark.parametrize(
+    "code, cf",
+    [
+        ("GC01", Fraction(4, 5)),
+        ("GC02", Fraction(3, 5)),
+        ("GC03", Fraction(1)),
+        ("GC04", Fraction(1)),
+        ("GC20", Fraction(4, 5)),
+    ],
+)
 def test_symptom_cf_is_an_exact_fraction(bundled, code, cf):
     value = bundled.symptom(code).cf
     assert type(value) is Fraction
@@ -67,10 +78,14 @@ def test_symptom_cf_is_an_exact_fraction(bundled, code, cf):
 
 
 def test_every_cf_is_an_exact_fraction(bundled):
-    values = ([s.cf for s in bundled.symptoms] + [r.cf for r in bundled.rules] + [r.threshold for r in bundled.rules]
-              + [level.cf for level in bundled.scale]
-              + [v for c in bundled.cases for v in c.levels]
-              + [v for c in bundled.cases for v in c.expect_cf.values()])
+    values = (
+        [s.cf for s in bundled.symptoms]
+        + [r.cf for r in bundled.rules]
+        + [r.threshold for r in bundled.rules]
+        + [level.cf for level in bundled.scale]
+        + [v for c in bundled.cases for v in c.levels]
+        + [v for c in bundled.cases for v in c.expect_cf.values()]
+    )
     assert values and all(type(v) is Fraction for v in values)
     assert [level.cf for level in bundled.scale] == [Fraction(n, 5) for n in range(6)]
     cf_combo = next(c for c in bundled.cases if c.id == "cf-combo")
@@ -84,6 +99,7 @@ def test_bundled_review_date_is_text(bundled):
 
 # --- the version: a hash of the content, not of the formatting --------------------------------------------
 
+
 def test_version_is_a_sha256_hex_digest(bundled):
     assert len(bundled.version) == 64 and int(bundled.version, 16) >= 0
     assert bundled.short_version == bundled.version[:12]
@@ -91,25 +107,31 @@ def test_version_is_a_sha256_hex_digest(bundled):
 
 def test_copied_bundled_kb_has_the_same_version(bundled, tmp_path):
     copy = tmp_path / "copy"
-    shutil.copytree(kbase.bundled_path(), copy)
-    assert kbase.load(copy).version == bundled.version
+    shutil.copytree(kb.bundled_path(), copy)
+    assert kb.load(copy).version == bundled.version
 
 
 def test_changing_one_cf_of_the_bundled_kb_changes_the_version(bundled, tmp_path):
     copy = tmp_path / "copy"
-    shutil.copytree(kbase.bundled_path(), copy)
+    shutil.copytree(kb.bundled_path(), copy)
     rules = copy / "rules.yaml"
     text = rules.read_text(encoding="utf-8")
     assert "  - id: R01\n    if: GC01\n    then: PC01\n    cf: 0.8\n" in text
-    rules.write_text(text.replace("  - id: R01\n    if: GC01\n    then: PC01\n    cf: 0.8\n",
-                                  "  - id: R01\n    if: GC01\n    then: PC01\n    cf: 0.6\n"), encoding="utf-8")
-    changed = kbase.load(copy)
+    rules.write_text(
+        text.replace(
+            "  - id: R01\n    if: GC01\n    then: PC01\n    cf: 0.8\n",
+            "  - id: R01\n    if: GC01\n    then: PC01\n    cf: 0.6\n",
+        ),
+        encoding="utf-8",
+    )
+    changed = kb.load(copy)
     assert changed.rule("R01").cf == Fraction(3, 5)
     assert changed.version != bundled.version
 
 
 SAME_CONTENT = {
-    "comments": {"rules.yaml": """\
+    "comments": {
+        "rules.yaml": """\
 # The rules of the mini KB.
 rules:
   - id: R01   # first
@@ -129,8 +151,10 @@ rules:
     then: PC02
     cf: 0.6
     source: src
-"""},
-    "flow-style-quotes-key-order": {"rules.yaml": """\
+"""
+    },
+    "flow-style-quotes-key-order": {
+        "rules.yaml": """\
 rules:
   - {id: R01, if: GC01, then: PC01, cf: 0.8, source: "src"}
   - {cf: 1.0, then: PC01, if: GC02, id: 'R02', source: src}
@@ -139,40 +163,49 @@ rules:
     cf: 0.6
     then: PC02
     if: GC03
-"""},
-    "trailing-zeros-and-exponents": {"rules.yaml": RULES.replace("cf: 0.8", "cf: 0.800").replace(
-        "cf: 0.6", "cf: 6.0e-1")},
-    "split-over-two-files": {"rules.yaml": RULES[:RULES.index("  - id: R03")],
-                             "rules_more.yaml": "rules:\n" + RULES[RULES.index("  - id: R03"):]},
+"""
+    },
+    "trailing-zeros-and-exponents": {
+        "rules.yaml": RULES.replace("cf: 0.8", "cf: 0.800").replace("cf: 0.6", "cf: 6.0e-1")
+    },
+    "split-over-two-files": {
+        "rules.yaml": RULES[: RULES.index("  - id: R03")],
+        "rules_more.yaml": "rules:\n" + RULES[RULES.index("  - id: R03") :],
+    },
     "whole-number-written-without-decimals": {"rules.yaml": RULES.replace("cf: 1.0", "cf: 1")},
 }
 
 
 @pytest.mark.parametrize("files", list(SAME_CONTENT.values()), ids=list(SAME_CONTENT))
 def test_reformatting_keeps_the_version(kb_dir, files):
-    reference = kbase.load(kb_dir({"rules.yaml": RULES}, name="reference"))
-    reformatted = kbase.load(kb_dir(files, name="reformatted"))
-    assert [(r.id, r.premise, r.conclusion, r.cf) for r in reformatted.rules] == \
-        [(r.id, r.premise, r.conclusion, r.cf) for r in reference.rules]
+    reference = kb.load(kb_dir({"rules.yaml": RULES}, name="reference"))
+    reformatted = kb.load(kb_dir(files, name="reformatted"))
+    assert [(r.id, r.premise, r.conclusion, r.cf) for r in reformatted.rules] == [
+        (r.id, r.premise, r.conclusion, r.cf) for r in reference.rules
+    ]
     assert reformatted.version == reference.version
 
 
-@pytest.mark.parametrize("old, new", [
-    ("cf: 0.8", "cf: 0.7"),
-    ("then: PC02", "then: PC01"),
-    ("source: src\n  - id: R03", "source: src Tabel 2\n  - id: R03"),
-], ids=["cf", "conclusion", "source-text"])
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("cf: 0.8", "cf: 0.7"),
+        ("then: PC02", "then: PC01"),
+        ("source: src\n  - id: R03", "source: src Tabel 2\n  - id: R03"),
+    ],
+    ids=["cf", "conclusion", "source-text"],
+)
 def test_changing_content_changes_the_version(kb_dir, old, new):
     assert old in RULES
-    reference = kbase.load(kb_dir({"rules.yaml": RULES}, name="reference"))
-    changed = kbase.load(kb_dir({"rules.yaml": RULES.replace(old, new, 1)}, name="changed"))
+    reference = kb.load(kb_dir({"rules.yaml": RULES}, name="reference"))
+    changed = kb.load(kb_dir({"rules.yaml": RULES.replace(old, new, 1)}, name="changed"))
     assert changed.version != reference.version
 
 
 def test_version_does_not_depend_on_the_directory(kb_dir, tmp_path):
-    first = kbase.load(kb_dir(name="one"))
-    second = kbase.load(kb_dir(name="two"))
-    third = kbase.load(tmp_path / "one")  # absolute path this time
+    first = kb.load(kb_dir(name="one"))
+    second = kb.load(kb_dir(name="two"))
+    third = kb.load(tmp_path / "one")  # absolute path this time
     assert first.path == "one" and third.path == "one"
     assert first.version == second.version == third.version
 
@@ -195,7 +228,7 @@ kb:
 
 
 def test_yaml_dates_stay_strings(kb_dir):
-    loaded = kbase.load(kb_dir({"kb.yaml": KB_UNQUOTED_DATE}))
+    loaded = kb.load(kb_dir({"kb.yaml": KB_UNQUOTED_DATE}))
     assert loaded.review_date == "2030-01-31"
     assert type(loaded.review_date) is str
     assert loaded.sources[0].note == "2021-03-04 12:30:00"
@@ -204,7 +237,7 @@ def test_yaml_dates_stay_strings(kb_dir):
 def test_a_date_is_checked_as_text(kb_dir):
     path = kb_dir({"kb.yaml": KB_UNQUOTED_DATE.replace("2030-01-31", "31-01-2030")})
     with pytest.raises(KBError) as info:
-        kbase.load(path)
+        kb.load(path)
     (problem,) = info.value.problems
     assert (problem.path, problem.line, problem.key) == ("kb/kb.yaml", 5, "kb.review_date")
     assert "'31-01-2030' is not a date" in problem.message and "YYYY-MM-DD" in problem.hint
@@ -212,17 +245,25 @@ def test_a_date_is_checked_as_text(kb_dir):
 
 # --- safe YAML only -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, tag", [
-    ("# tries to run code\nx: !!python/object/apply:builtins.exec [\"open('marker.txt', 'w').close()\"]\n",
-     "python/object/apply:builtins.exec"),
-    ("# tries to build an object\nx: !!python/object:kb.model.Loc {path: marker.txt, line: 1}\n",
-     "python/object:kb.model.Loc"),
-    ("# tries to name a function\nx: !!python/name:os.system\n", "python/name:os.system"),
-])
+
+@pytest.mark.parametrize(
+    "text, tag",
+    [
+        (
+            "# tries to run code\nx: !!python/object/apply:builtins.exec [\"open('marker.txt', 'w').close()\"]\n",
+            "python/object/apply:builtins.exec",
+        ),
+        (
+            "# tries to build an object\nx: !!python/object:kb.model.Loc {path: marker.txt, line: 1}\n",
+            "python/object:kb.model.Loc",
+        ),
+        ("# tries to name a function\nx: !!python/name:os.system\n", "python/name:os.system"),
+    ],
+)
 def test_python_tags_are_rejected_not_executed(kb_dir, tmp_path, text, tag):
     path = kb_dir({"extra.yaml": text})
     with pytest.raises(KBError) as info:
-        kbase.load(path)
+        kb.load(path)
     (problem,) = info.value.problems
     assert (problem.path, problem.line) == ("kb/extra.yaml", 2)
     assert "could not determine a constructor" in problem.message
@@ -232,6 +273,6 @@ def test_python_tags_are_rejected_not_executed(kb_dir, tmp_path, text, tag):
 
 def test_numbers_are_read_exactly_not_through_float(kb_dir):
     """0.1 + 0.2 style noise would show here: 0.3 must be exactly 3/10 in the loaded KB."""
-    loaded = kbase.load(kb_dir({"rules.yaml": RULES.replace("cf: 0.6", "cf: 0.3")}))
+    loaded = kb.load(kb_dir({"rules.yaml": RULES.replace("cf: 0.6", "cf: 0.3")}))
     assert loaded.rule("R03").cf == Fraction(3, 10)
     assert loaded.rule("R03").cf != Fraction(0.3)
