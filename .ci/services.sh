@@ -138,11 +138,12 @@ pg_bindir() {
     if command -v pg_ctl >/dev/null; then dirname "$(command -v pg_ctl)"; fi
 }
 
-wait_ready() {  # host port
-    local i
-    for i in $(seq 1 60); do
+wait_ready() {  # host port: up to 30 s
+    local tries=60
+    while [ "$tries" -gt 0 ]; do
         "$BINDIR/pg_isready" -q -h "$1" -p "$2" && return 0
         sleep 0.5
+        tries=$((tries - 1))
     done
     return 1
 }
