@@ -30,7 +30,7 @@ QUOTE_LIMIT = 40
 message)."""
 
 
-class _Refused(Exception):
+class _Refused(Exception):  # noqa: N818 - internal signal, re-raised as JSONError
     """Raised inside the json hooks; turned into :class:`JSONError` once the language is known."""
 
     def __init__(self, reason: str, **values):

@@ -16,10 +16,12 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import NoReturn
 
-from kb.languages import DEFAULT_LANGUAGE, supported
+from kb.languages import supported
 from rules.engine.cf import fmt
 from rules.errors import InputError
+from rules.i18n import language
 from rules.messages import message
 
 COMMON_KEYS = ("mode", "id", "lang")
@@ -34,7 +36,7 @@ class Request:
     symptoms: dict | None = None      # diagnosis: symptom -> Fraction (> 0 only)
 
 
-def _fail(code, lang, **values):
+def _fail(code, lang, **values) -> NoReturn:
     raise InputError(message(code, lang, **values), code=code)
 
 
@@ -47,8 +49,7 @@ def _hint(value, choices) -> str:
 
 def request_lang(raw) -> str:
     """The language asked for, when it is valid (for messages about the rest of the request)."""
-    lang = raw.get("lang") if isinstance(raw, dict) else None
-    return lang if supported(lang) else DEFAULT_LANGUAGE
+    return language(raw.get("lang") if isinstance(raw, dict) else None)
 
 
 # A certainty lies in [-1, 1]: a number whose decimal exponent is further out than this cannot be one, and
@@ -115,7 +116,7 @@ def parse(kb, raw) -> Request:
 def _extra_keys(raw, allowed, mode, lang):
     for key in raw:
         if key not in COMMON_KEYS and key != allowed:
-            _fail("unexpected_key", lang, value=key, mode=mode, allowed=", ".join(COMMON_KEYS + (allowed,)))
+            _fail("unexpected_key", lang, value=key, mode=mode, allowed=", ".join((*COMMON_KEYS, allowed)))
 
 
 def _answers(kb, raw, lang) -> dict:

@@ -7,11 +7,16 @@ a body: a line it refuses gets the code ``invalid_json`` and the reader's messag
 """
 from __future__ import annotations
 
+import argparse
+import functools
 import json
 import multiprocessing
 import os
+import sys
 
+import kb
 from rules import consultation, jsonbody
+from rules.cli.common import EXIT_FAILED, EXIT_OK, KB_HELP, CommandError
 from rules.errors import JSONError
 
 PARALLEL_FROM = 400   # below this, starting worker processes costs more than it saves
@@ -73,4 +78,50 @@ def _emit(out, result: tuple[str, bool], bar) -> int:
     return int(failed)
 
 
-__all__ = ["answer_line", "parse_line", "run"]
+def _read_lines(name: str | None) -> list[str]:
+    """The input's lines: the file ``name``, or standard input for None or "-"."""
+    try:
+        source = open(name, encoding="utf-8") if name and name != "-" else sys.stdin  # noqa: SIM115 - or stdin
+    except OSError as exc:
+        raise CommandError(f"cannot read {name}: {exc.strerror}") from exc
+    try:
+        with source:
+            return source.readlines()
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{name or 'standard input'} is not UTF-8 text") from exc
+
+
+def command(args) -> int:
+    """``pakar batch``: 0 when every line was answered, 1 when a line got an error object."""
+    knowledge = kb.load(args.kb)
+    lines = _read_lines(args.file)
+    progress = None
+    if sys.stderr.isatty() and len(lines) >= 1000:
+        from tqdm import tqdm
+        progress = functools.partial(tqdm, unit="line", file=sys.stderr)
+    failed = run(knowledge, lines, sys.stdout, workers=args.workers, trace=not args.no_trace, progress=progress)
+    sys.stdout.flush()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return value
+
+
+def add_parser(commands) -> None:
+    """Add ``batch`` to ``pakar``'s subparsers."""
+    p = commands.add_parser("batch", help="JSON Lines in, JSON Lines out (stdin when no FILE)")
+    p.add_argument("file", nargs="?", help="input file of JSON Lines (default: standard input)")
+    p.add_argument("--kb", default=None, help=KB_HELP)
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--no-trace", action="store_true", help="leave the trace out of each result")
+    p.set_defaults(func=command)
+
+
+__all__ = ["add_parser", "answer_line", "command", "parse_line", "run"]

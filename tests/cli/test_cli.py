@@ -1,31 +1,55 @@
-"""The `pakar` command as a person runs it: exit codes, messages, and never a traceback."""
+"""The `pakar` command as a person runs it: exit codes, messages, and never a traceback.
+
+Commands run in-process through ``rules.cli.main`` (standard input replaced, output captured); one test
+starts the installed console script and ``python -m rules`` to show that they reach the same ``main``.
+"""
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import kb as kbase
+import kb
+from rules.cli import main
 
-PAKAR = str(Path(sys.executable).with_name("pakar"))
 ALL_NO = {"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}
 
 
-def pakar(*args, stdin=None, cwd=None):
-    proc = subprocess.run([PAKAR, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=cwd)
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+@dataclass(frozen=True)
+class Run:
+    """What one `pakar` run gave."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def pakar(capsys, monkeypatch):
+    """Run `pakar ARGS...` in this process, with ``stdin`` as its standard input."""
+    def run(*args: str, stdin: str = "") -> Run:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = main(list(args))
+        except SystemExit as exc:   # argparse's usage errors and --version end this way
+            code = exc.code
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err, err
+        return Run(code, out, err)
+    yield run
 
 
 @pytest.fixture
 def kb_copy(tmp_path):
     """A copy of the bundled KB that a test may break."""
     target = tmp_path / "kb"
-    shutil.copytree(kbase.bundled_path(), target)
+    shutil.copytree(kb.bundled_path(), target)
     yield target
 
 
@@ -39,7 +63,7 @@ def line_of(path: Path, needle: str) -> int:
     return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
 
 
-def test_kb_check_is_clean_on_the_bundled_kb():
+def test_kb_check_is_clean_on_the_bundled_kb(pakar):
     proc = pakar("kb", "check")
     assert proc.returncode == 0
     assert "verification: 0 errors, 0 warnings; cases: 139 passed, 0 failed" in proc.stdout
@@ -47,7 +71,7 @@ def test_kb_check_is_clean_on_the_bundled_kb():
     assert "96 answer combinations: S1 16, S2 79, S3 1" in proc.stdout
 
 
-def test_kb_check_reports_file_line_and_exits_2_on_a_broken_kb(kb_copy):
+def test_kb_check_reports_file_line_and_exits_2_on_a_broken_kb(pakar, kb_copy):
     rules_file = kb_copy / "rules.yaml"
     replace(rules_file, "then: PC02", "then: PC03")
     line = line_of(rules_file, "then: PC03")
@@ -59,14 +83,14 @@ def test_kb_check_reports_file_line_and_exits_2_on_a_broken_kb(kb_copy):
     assert proc.stderr.startswith("1 problem in the knowledge base:")
 
 
-def test_kb_check_reports_yaml_syntax_errors_with_their_line(kb_copy):
+def test_kb_check_reports_yaml_syntax_errors_with_their_line(pakar, kb_copy):
     replace(kb_copy / "scale.yaml", "  - code: tidak", "  - code: [tidak")
     proc = pakar("kb", "check", str(kb_copy))
     assert proc.returncode == 2
     assert "scale.yaml:" in proc.stderr and "YAML syntax error" in proc.stderr
 
 
-def test_kb_check_fails_when_a_stored_case_fails(kb_copy):
+def test_kb_check_fails_when_a_stored_case_fails(pakar, kb_copy):
     replace(kb_copy / "cases.yaml", "    expect: S3\n", "    expect: S2\n")
     proc = pakar("kb", "check", str(kb_copy))
     assert proc.returncode == 1
@@ -75,7 +99,7 @@ def test_kb_check_fails_when_a_stored_case_fails(kb_copy):
     assert proc.stdout.rstrip().endswith("NOT clean")
 
 
-def test_kb_check_fails_on_a_warning(kb_copy):
+def test_kb_check_fails_on_a_warning(pakar, kb_copy):
     # PC02 loses its only GC20 rule: GC20 is then asked but used by no rule.
     text = (kb_copy / "rules.yaml").read_text(encoding="utf-8")
     start = text.index("  - id: R27")
@@ -85,7 +109,7 @@ def test_kb_check_fails_on_a_warning(kb_copy):
     assert "warning: symptom GC20 is asked but no rule uses it [unused-symptom]" in proc.stdout
 
 
-def test_kb_test_prints_a_table_and_the_pass_count():
+def test_kb_test_prints_a_table_and_the_pass_count(pakar):
     proc = pakar("kb", "test")
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
@@ -95,7 +119,7 @@ def test_kb_test_prints_a_table_and_the_pass_count():
     assert any(line.startswith("T8-2@1 ") and " pass " in line for line in lines)
 
 
-def test_kb_test_exits_1_and_marks_failures(kb_copy):
+def test_kb_test_exits_1_and_marks_failures(pakar, kb_copy):
     replace(kb_copy / "cases.yaml", "    expect: S3\n", "    expect: S1\n")
     proc = pakar("kb", "test", "--quiet", str(kb_copy))
     assert proc.returncode == 1
@@ -109,14 +133,33 @@ def test_kb_test_exits_1_and_marks_failures(kb_copy):
     (["kb", "why", "GC99"], 2, ""),
     (["kb"], 2, ""),
     (["consult", "--mode", "triage"], 2, ""),
+    (["consult", "--lang", "fr"], 2, ""),
+    (["kb", "why", "Q1", "--lang", "EN"], 2, ""),
     (["nonsense"], 2, ""),
     (["batch", "--workers", "0"], 2, ""),
     (["batch", "--workers", "many"], 2, ""),
 ])
-def test_exit_codes(args, code, out):
+def test_exit_codes(pakar, args, code, out):
     proc = pakar(*args)
     assert proc.returncode == code
     assert out in proc.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    pytest.param(["kb", "why", "GC99"], "pakar: unknown symptom or question 'GC99'", id="unknown code"),
+    pytest.param(["batch", "missing.jsonl"], "pakar: cannot read missing.jsonl: No such file or directory",
+                 id="missing input"),
+])
+def test_a_command_that_cannot_run_says_why_in_one_line(pakar, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    proc = pakar(*args)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", message + "\n")
+
+
+def test_the_language_choices_are_the_ones_pakar_speaks(pakar):
+    proc = pakar("consult", "--help")
+    assert proc.returncode == 0
+    assert "--lang {id,en}" in proc.stdout
 
 
 def batch_lines(*requests):
@@ -127,7 +170,7 @@ def refuse(constant):
     raise AssertionError(f"{constant} in the output")
 
 
-def test_batch_answers_every_line_in_order_and_exits_1_on_a_bad_line():
+def test_batch_answers_every_line_in_order_and_exits_1_on_a_bad_line(pakar):
     stdin = batch_lines({"id": 1, "mode": "diagnosis", "symptoms": {"GC03": 1.0, "GC04": 0.6}},
                         "{not json",
                         {"id": "b", "mode": "screening", "answers": {**ALL_NO, "Q1": "ragu"}},
@@ -147,10 +190,29 @@ def test_batch_answers_every_line_in_order_and_exits_1_on_a_bad_line():
     assert out[3] == {"id": 4, "error": {"code": "bad_certainty", "message": (
         "Keyakinan 0.3 untuk GC03 tidak ada di skala; pilih: 0 (tidak), 0.2 (mungkin_tidak), 0.4 (mungkin_iya), "
         "0.6 (kemungkinan_besar), 0.8 (hampir_pasti), 1 (pasti).")}}
-    assert out[4]["solution"] == "S3" and out[4]["title"] == kbase.load().solution("S3").title.en
+    assert out[4]["solution"] == "S3" and out[4]["title"] == kb.load().solution("S3").title.en
 
 
-def test_batch_exits_0_when_every_line_is_answered(tmp_path):
+@pytest.mark.parametrize("line, message", [
+    pytest.param('{"mode": "screening", "mode": "diagnosis", "symptoms": {}}',
+                 "Kunci 'mode' muncul lebih dari sekali dalam satu objek.", id="mode twice"),
+    pytest.param('{"id": 3, "mode": "diagnosis", "symptoms": {"GC03": 1, "GC03": 0}}',
+                 "Kunci 'GC03' muncul lebih dari sekali dalam satu objek.", id="symptom twice"),
+    pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": 1e400}}',
+                 "Angka 1e400 di luar jangkauan angka JSON yang dapat dipertukarkan.", id="beyond a double"),
+    pytest.param('{"mode": "diagnosis", "id": ' + "[" * 40 + "]" * 40 + ', "symptoms": {}}',
+                 "JSON dalam permintaan bersarang terlalu dalam.", id="nested 40 deep"),
+    pytest.param('{"mode": "diagnosis",}', "Isi permintaan bukan JSON yang sah (baris 1, kolom 22).",
+                 id="trailing comma"),
+])
+def test_batch_reads_lines_as_strictly_as_the_api_reads_a_body(pakar, line, message):
+    """One JSON reader for both: a line the API would refuse as bad_json is an invalid_json line here."""
+    proc = pakar("batch", stdin=line + "\n")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout) == {"id": None, "error": {"code": "invalid_json", "message": message}}
+
+
+def test_batch_exits_0_when_every_line_is_answered(pakar, tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text(batch_lines({"mode": "screening", "answers": ALL_NO}), encoding="utf-8")
     proc = pakar("batch", str(source), "--no-trace")
@@ -163,16 +225,16 @@ def test_batch_exits_0_when_every_line_is_answered(tmp_path):
     (lambda d: d / "missing.jsonl", "pakar: cannot read"),
     (lambda d: (d / "latin1.jsonl").write_bytes(b'{"mode": "\xe9"}\n') and d / "latin1.jsonl", "is not UTF-8 text"),
 ])
-def test_batch_input_that_cannot_be_read_is_one_line_and_exit_2(tmp_path, make, message):
+def test_batch_input_that_cannot_be_read_is_one_line_and_exit_2(pakar, tmp_path, make, message):
     proc = pakar("batch", str(make(tmp_path)))
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1 and message in proc.stderr
 
 
-def test_parallel_batch_output_equals_serial(tmp_path):
-    kb = kbase.load()
-    codes = [s.code for s in kb.symptoms]
+@pytest.mark.slow   # 600 consultations twice, the second time over two worker processes
+def test_parallel_batch_output_equals_serial(pakar, tmp_path):
+    codes = [s.code for s in kb.load().symptoms]
     requests = []
     for i in range(600):
         if i % 2:
@@ -201,13 +263,13 @@ SCREENING_S1 = "1\n1\n2\n2\n1\n1\n2\n"      # mode 1, then Q1..Q6: ya, tidak, ti
     (["consult", "--mode", "diagnosis", "--lang", "en"], "\n" * 2 + "5\n5\n5\n" + "\n" * 4 + "5\n" + "\n" * 10,
      "PC02 Probable COVID-19"),
 ])
-def test_consult_in_the_terminal(args, stdin, expect):
+def test_consult_in_the_terminal(pakar, args, stdin, expect):
     proc = pakar(*args, stdin=stdin)
     assert proc.returncode == 0, proc.stderr
     assert expect in proc.stdout
 
 
-def test_consult_shows_emergency_signs_first_and_why_on_request():
+def test_consult_shows_emergency_signs_first_and_why_on_request(pakar):
     proc = pakar("consult", "--mode", "screening", "--lang", "en", stdin="?\n1\n2\n2\n2\n2\n2\n")
     assert proc.returncode == 0
     first_question = proc.stdout.index("Question 1/6")
@@ -216,7 +278,32 @@ def test_consult_shows_emergency_signs_first_and_why_on_request():
     assert "Answer not recognised" not in proc.stdout
 
 
-def test_consult_cancelled_by_end_of_input_exits_1():
-    proc = pakar("consult", "--mode", "diagnosis", stdin="5\n")
+@pytest.mark.parametrize("lang, message", [("id", "Konsultasi dibatalkan."), ("en", "Consultation cancelled.")])
+def test_consult_cancelled_by_end_of_input_exits_1(pakar, lang, message):
+    proc = pakar("consult", "--mode", "diagnosis", "--lang", lang, stdin="5\n")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "Konsultasi dibatalkan."
+    assert proc.stderr.strip() == message
+
+
+@pytest.mark.parametrize("lang, menu", [
+    ("id", "Pilih konsultasi: 1) Skrining cepat (6 pertanyaan)  2) Diagnosis rinci (20 gejala)"),
+    ("en", "Choose a consultation: 1) Quick screening (6 questions)  2) Detailed diagnosis (20 symptoms)"),
+])
+def test_consult_menu_counts_the_kbs_questions_and_symptoms(pakar, lang, menu):
+    proc = pakar("consult", "--lang", lang, stdin="")
+    assert proc.returncode == 1
+    assert menu in proc.stdout
+
+
+# --- the installed command -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    pytest.param([str(Path(sys.executable).with_name("pakar"))], id="console script"),
+    pytest.param([sys.executable, "-m", "rules"], id="python -m rules"),
+])
+def test_the_installed_command_starts_and_exits_0(command):
+    """The one place a subprocess adds something: the entry points really reach rules.cli.main."""
+    proc = subprocess.run([*command, "kb", "why", "Q1", "--lang", "en"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.startswith("We ask Q1 because these rules use the answer: D1 ")
