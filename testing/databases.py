@@ -48,7 +48,8 @@ def throwaway_database(server: str) -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :n AND pid <> pg_backend_pid()"),
                 {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()

@@ -17,22 +17,11 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from bench import server
-
-from pakar_browser import CHROMIUM_ARGS, PHONE, SHARED_RESULTS, Watch, axe_source, make_result
+from testing.browser import CHROMIUM_ARGS, PHONE, SHARED_RESULTS, Watch, axe_source, make_result
+from testing.environment import unavailable
 
 CHROMIUM = os.environ.get("PAKAR_CHROMIUM", "/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _unavailable(reason: str, in_ci: str):
-    """Skip, with the reason, on a developer's machine; fail in CI, saying what CI is missing."""
-    if _in_ci():
-        pytest.fail(f"{reason}: CI must run the browser tests ({in_ci})", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +66,8 @@ def base_url(live_app, app_config, tmp_path_factory):
 def browser():
     """One headless Chromium for the session."""
     if not os.path.exists(CHROMIUM):
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)",
-                     ".ci/services.sh packages installs Debian's chromium")
+        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)",
+                    "CI must run the browser tests (.ci/services.sh packages installs Debian's chromium)")
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
@@ -165,6 +154,6 @@ def axe():
     """axe-core's script (``bash tests/browser/setup.sh`` installs it; CI must have it)."""
     source = axe_source()
     if source is None:
-        _unavailable("axe-core is not installed: run bash tests/browser/setup.sh (needs npm)",
-                     ".ci/run must run bash tests/browser/setup.sh first")
+        unavailable("axe-core is not installed: run bash tests/browser/setup.sh (needs npm)",
+                    "CI must run the browser tests (.ci/run must run bash tests/browser/setup.sh first)")
     yield source

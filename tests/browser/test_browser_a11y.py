@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import expect
 
-from pakar_browser import (LANGS, NARROW_PHONE, Watch, axe_source, axe_violations, choose_language, open_result,
+from testing.browser import (LANGS, NARROW_PHONE, Watch, axe_source, axe_violations, choose_language, open_result,
                            start_screening)
 
 WIDTH = NARROW_PHONE["viewport"]["width"]

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from pakar_browser import (LANGUAGE_NAMES, answer_question, choose_language, fill_diagnosis, level_label,
+from testing.browser import (LANGUAGE_NAMES, answer_question, choose_language, fill_diagnosis, level_label,
                            open_result, pdf_pages, pdf_text, result_url_pattern, run_diagnosis, run_screening,
                            start_screening)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from pakar_browser import DESKTOP, start_screening
+from testing.browser import DESKTOP, start_screening
 
 # Enough Tab presses to pass the skip link, the header's two links and the emergency strip's link.
 MAX_TABS = 10

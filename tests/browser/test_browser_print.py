@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from pakar_browser import SHARED_RESULTS, open_result, pdf_pages, pdf_text
+from testing.browser import SHARED_RESULTS, open_result, pdf_pages, pdf_text
 
 # Each shared result: the report's title and the outcome code its printed page names.
 PRINTED = [

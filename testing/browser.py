@@ -1,5 +1,6 @@
-"""Helpers for the browser tests: Chromium's flags, the viewports, a watch on what pages do, and the two
-consultations done the way a person does them (labels, links and buttons; never a form posted by hand).
+"""Helpers for the browser tests (tests/browser): Chromium's flags, the viewports, a watch on what pages
+do, and the two consultations done the way a person does them (labels, links and buttons; never a form
+posted by hand). Needs Playwright and pypdf (the ``test`` extra).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ LANGS = ("id", "en")
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 # axe-core, the accessibility checker, as tests/browser/setup.sh installs it (npm, package-lock.json).
-AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = Path(__file__).resolve().parents[1] / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 # The rules axe runs: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its best practices.
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
 AXE_RUN = """async (tags) => {
