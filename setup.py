@@ -5,6 +5,7 @@ The catalogues' sources (``rules/translations/<lang>/LC_MESSAGES/messages.po``) 
 in the build directory, never in the source tree. Fuzzy entries are left out, as ``pybabel compile`` does.
 Everything else about the package is declared in setup.cfg.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ database and a KB is loaded, and 503 with the part that failed otherwise. The bo
 database's error text (it may name hosts or users); the server log gets the exception's class only.
 It sets no cookie, is never cached and needs no CSRF token (a probe has no session).
 """
+
 from __future__ import annotations
 
 import logging

@@ -7,34 +7,38 @@ for with :func:`watch`.
 
 Experta cannot be a declared dependency of the package: 1.9.4 pins ``frozendict==1.2``, which does not
 import on Python >= 3.10. When it is missing (or installed with that pin), importing this module raises
-:class:`ExpertaMissing`, whose message is the two-step recipe, and a program that does not catch it
+:class:`ExpertaMissingError`, whose message is the two-step recipe, and a program that does not catch it
 (``pakar``, ``python -m rules``, a script calling ``create_app``) prints that one line and exits with 2
 instead of a traceback.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import sys
 
-INSTALL = ("Experta is not installed (or not usable): install it in two steps, because its own pin"
-           " frozendict==1.2 breaks on Python >= 3.10: pip install 'frozendict>=2.3' 'schema>=0.7'"
-           " && pip install --no-deps experta==1.9.4")
-EXIT_UNUSABLE = 2   # the CLI's "could not run" status (rules.cli)
+INSTALL = (
+    "Experta is not installed (or not usable): install it in two steps, because its own pin"
+    " frozendict==1.2 breaks on Python >= 3.10: pip install 'frozendict>=2.3' 'schema>=0.7'"
+    " && pip install --no-deps experta==1.9.4"
+)
+EXIT_UNUSABLE = 2  # the CLI's "could not run" status (rules.cli)
 
 
-class ExpertaMissing(ImportError):
+class ExpertaMissingError(ImportError):
     """Experta cannot be imported; the message says how to install it."""
 
 
 def _one_line_then_exit(previous):
-    """An excepthook that turns an uncaught :class:`ExpertaMissing` into one line and exit status 2.
+    """An excepthook that turns an uncaught :class:`ExpertaMissingError` into one line and exit status 2.
 
     The import fails while ``rules`` itself is being imported, before any ``main()`` could catch it, so
     the process-wide hook is the one place left; every other exception goes to the previous hook.
     """
+
     def hook(exc_type, exc, tb):
-        if not issubclass(exc_type, ExpertaMissing):
+        if not issubclass(exc_type, ExpertaMissingError):
             previous(exc_type, exc, tb)
             return
         print(f"pakar: {exc}", file=sys.stderr)
@@ -55,7 +59,7 @@ try:
 except ImportError as exc:
     # Also frozendict 1.2's own ImportError on Python >= 3.10 (experta installed with its dependencies).
     sys.excepthook = _one_line_then_exit(sys.excepthook)
-    raise ExpertaMissing(INSTALL) from exc
+    raise ExpertaMissingError(INSTALL) from exc
 
 for _handler in list(_root.handlers):
     if _handler not in _before:
@@ -71,4 +75,4 @@ def watch(level=logging.DEBUG):
     watchers.watch(level=level)
 
 
-__all__ = ["INSTALL", "ExpertaMissing", "experta", "watch"]
+__all__ = ["INSTALL", "ExpertaMissingError", "experta", "watch"]

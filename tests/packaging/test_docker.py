@@ -4,6 +4,7 @@ name files that exist and the same entry script.
 
 The script runs here as the image runs it, with this venv's ``flask`` and ``gunicorn`` first on PATH.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ENTRY = ROOT / "docker" / "entrypoint.sh"
 DOCKERFILE = ROOT / "Dockerfile"
 COMPOSE = ROOT / "compose.yaml"
-IMAGE_ENTRY = "pakar-entrypoint"     # where the Dockerfile puts docker/entrypoint.sh on PATH
+IMAGE_ENTRY = "pakar-entrypoint"  # where the Dockerfile puts docker/entrypoint.sh on PATH
 
 
 def _free_port() -> int:
@@ -71,11 +72,16 @@ def serving(database_url, tmp_path):
     """docker/entrypoint.sh (migrate, then gunicorn) on a free loopback port; stopped afterwards."""
     port = _free_port()
     log = tmp_path / "entrypoint.log"
-    env = _env(DATABASE_URL=database_url, PAKAR_SECRET_KEY="entrypoint-test-secret",
-               PAKAR_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+    env = _env(
+        DATABASE_URL=database_url,
+        PAKAR_SECRET_KEY="entrypoint-test-secret",
+        PAKAR_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+    )
     with log.open("wb") as out:
-        process = subprocess.Popen(["sh", str(ENTRY)], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            ["sh", str(ENTRY)], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         yield port, process, log
     finally:
@@ -96,7 +102,7 @@ def _wait_for_health(port: int, process, log: Path, seconds: float = 90) -> tupl
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
                 return response.status, json.load(response)
-        except OSError:     # refused, reset, or a read timing out while the worker boots
+        except OSError:  # refused, reset, or a read timing out while the worker boots
             time.sleep(0.3)
     pytest.fail(f"no /healthz answer in {seconds}s:\n{log.read_text(errors='replace')}")
 
@@ -117,33 +123,49 @@ def test_entrypoint_migrates_then_serves_healthz(serving, database_url):
         engine.dispose()
     # The image's HEALTHCHECK command, pointed at this server, says healthy too.
     (healthcheck,) = [rest for word, rest in _dockerfile_instructions() if word == "HEALTHCHECK"]
-    command = json.loads(healthcheck[healthcheck.index("CMD") + 3:].strip())
+    command = json.loads(healthcheck[healthcheck.index("CMD") + 3 :].strip())
     assert command[0] == "python"
-    probe = subprocess.run([sys.executable, *[c.replace(":8000/", f":{port}/") for c in command[1:]]],
-                           capture_output=True, text=True, timeout=30, check=False)
+    probe = subprocess.run(
+        [sys.executable, *[c.replace(":8000/", f":{port}/") for c in command[1:]]],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert probe.returncode == 0, probe.stderr
     os.killpg(process.pid, signal.SIGTERM)
     assert process.wait(timeout=30) == 0, "gunicorn stops cleanly on SIGTERM (docker stop)"
     assert "Traceback" not in log.read_text(errors="replace")
 
 
-@pytest.mark.parametrize(("missing", "says"), [
-    pytest.param("DATABASE_URL", "set DATABASE_URL", id="no-database-url"),
-    pytest.param("PAKAR_SECRET_KEY", "set PAKAR_SECRET_KEY", id="no-secret-key"),
-])
+@pytest.mark.parametrize(
+    ("missing", "says"),
+    [
+        pytest.param("DATABASE_URL", "set DATABASE_URL", id="no-database-url"),
+        pytest.param("PAKAR_SECRET_KEY", "set PAKAR_SECRET_KEY", id="no-secret-key"),
+    ],
+)
 def test_entrypoint_refuses_to_start_without_a_setting(tmp_path, missing, says):
     settings = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "PAKAR_SECRET_KEY": "s"}
     del settings[missing]
-    done = subprocess.run(["sh", str(ENTRY)], env=_env(**settings), cwd=tmp_path, capture_output=True, text=True,
-                          timeout=30, check=False)
+    done = subprocess.run(
+        ["sh", str(ENTRY)], env=_env(**settings), cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False
+    )
     assert done.returncode == 2
     assert done.stderr.startswith(f"entrypoint: {says}") and len(done.stderr.splitlines()) == 1
 
 
 @pytest.mark.slow
 def test_entrypoint_runs_another_command_as_given(tmp_path):
-    done = subprocess.run(["sh", str(ENTRY), "pakar", "--version"], env=_env(), cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        ["sh", str(ENTRY), "pakar", "--version"],
+        env=_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("pakar ")
 

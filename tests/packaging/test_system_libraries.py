@@ -4,6 +4,7 @@ WeasyPrint opens its system libraries with cffi; the child process below hides l
 (as on a machine where the package is not installed), applies the suite's own ``filterwarnings`` lines from
 setup.cfg as ``-W`` options (same syntax, same precedence: later lines win), and renders a PDF with text.
 """
+
 from __future__ import annotations
 
 import configparser
@@ -48,8 +49,9 @@ def _suite_filters() -> list[str]:
 
 def _run(filters: list[str]) -> subprocess.CompletedProcess:
     options = [arg for spec in filters for arg in ("-W", spec)]
-    return subprocess.run([sys.executable, *options, "-c", CHILD], capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, *options, "-c", CHILD], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ after a real ``pip install``, without 30 s of index look-ups. The default instal
 nor psycopg (the ``pdf`` and ``postgres`` extras) and, until it is added as its second step, no Experta:
 each of those states is checked as a user would meet it.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -30,13 +31,23 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "constraints.txt"
-NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", ".hypothesis", ".pytest_cache", "__pycache__", "build", "dist",
-                                     "instance", "node_modules", "*.egg-info", "*.mo")
+NOT_SOURCES = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".hypothesis",
+    ".pytest_cache",
+    "__pycache__",
+    "build",
+    "dist",
+    "instance",
+    "node_modules",
+    "*.egg-info",
+    "*.mo",
+)
 
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=240, check=False,
-                          **kwargs)
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=240, check=False, **kwargs)
 
 
 def _checked(args, **kwargs) -> subprocess.CompletedProcess:
@@ -51,8 +62,20 @@ def wheel(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("wheel")
     source = base / "src"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCES)
-    _checked([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-              "--wheel-dir", base / "dist", source])
+    _checked(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            base / "dist",
+            source,
+        ]
+    )
     (built,) = (base / "dist").glob("pakar-*.whl")
     yield built
 
@@ -114,8 +137,16 @@ def venv(tmp_path_factory, wheel) -> Path:
 
 def _pip(venv: Path) -> list:
     # This venv's pip, working on the other interpreter.
-    return [sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
-            "--disable-pip-version-check"]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        venv / "bin" / "python",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
 
 
 def _env(venv: Path) -> dict:
@@ -147,9 +178,15 @@ def installed(venv, without_experta) -> Path:
 
 def test_wheel_carries_the_compiled_catalogue_and_the_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("rules/translations/id/LC_MESSAGES/messages.mo", "kb/schema.yaml", "kb/covid19/kb.yaml",
-                   "webui/templates/home.html", "webui/static/pakar.css", "webui/migrations/env.py",
-                   "reports/templates/report/standalone.html"):
+    for needed in (
+        "rules/translations/id/LC_MESSAGES/messages.mo",
+        "kb/schema.yaml",
+        "kb/covid19/kb.yaml",
+        "webui/templates/home.html",
+        "webui/static/pakar.css",
+        "webui/migrations/env.py",
+        "reports/templates/report/standalone.html",
+    ):
         assert needed in names, f"{needed} is not in {wheel.name}"
     assert any(n.startswith("webui/migrations/versions/") and n.endswith(".py") for n in names)
     assert not any(n.startswith(("tests/", "testing/", "bench/")) for n in names)
@@ -180,10 +217,13 @@ def test_version_names_the_package_and_the_bundled_kb(installed, tmp_path):
     assert done.stdout == f"pakar 0.2.0 (KB {knowledge.id} {knowledge.short_version})\n"
 
 
-@pytest.mark.parametrize("command", [
-    pytest.param(["pakar", "kb", "check"], id="console-script"),
-    pytest.param(["python", "-m", "rules", "kb", "check"], id="python-m-rules"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["pakar", "kb", "check"], id="console-script"),
+        pytest.param(["python", "-m", "rules", "kb", "check"], id="python-m-rules"),
+    ],
+)
 def test_kb_check_is_clean(installed, tmp_path, command):
     done = _checked([installed / "bin" / command[0], *command[1:]], cwd=tmp_path, env=_env(installed))
     assert done.stdout.splitlines()[-1] == "clean"
@@ -216,7 +256,7 @@ def test_installed_app_serves_indonesian_on_sqlite_without_the_extras(installed,
     status, page = seen["home"]
     assert status == 200
     assert '<html lang="id"' in page
-    assert "Periksa gejala COVID-19" in page            # the catalogue compiled into the wheel
+    assert "Periksa gejala COVID-19" in page  # the catalogue compiled into the wheel
     assert "Check for COVID-19 symptoms" not in page
     assert seen["health"] == 200 and seen["made"] == 201
     # No WeasyPrint (the `pdf` extra): the PDF link goes back to the result page, which offers Print.

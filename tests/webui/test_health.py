@@ -1,4 +1,5 @@
 """``GET /healthz``: 200 with the KB version when the database answers, 503 naming the part that failed."""
+
 from __future__ import annotations
 
 import socket
@@ -24,8 +25,12 @@ def app_on(tmp_path):
     made = []
 
     def build(url):
-        made.append(create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                                "AUTO_MIGRATE": False}, instance_path=str(tmp_path / "instance")))
+        made.append(
+            create_app(
+                {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url, "AUTO_MIGRATE": False},
+                instance_path=str(tmp_path / "instance"),
+            )
+        )
         return made[-1]
 
     yield build
@@ -50,16 +55,18 @@ def test_health_needs_no_csrf_token_and_no_session(app):
     assert probe.get("/healthz").status_code == 200
 
 
-@pytest.mark.parametrize("url", [
-    pytest.param("postgresql+psycopg://pakar:pakar@127.0.0.1:{port}/pakar", id="postgresql-closed-port"),
-    pytest.param("sqlite:///{tmp}/no-such-dir/pakar.sqlite3", id="sqlite-unopenable-file"),
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql+psycopg://pakar:pakar@127.0.0.1:{port}/pakar", id="postgresql-closed-port"),
+        pytest.param("sqlite:///{tmp}/no-such-dir/pakar.sqlite3", id="sqlite-unopenable-file"),
+    ],
+)
 def test_unreachable_database_is_503_naming_the_database(app_on, tmp_path, url):
     app = app_on(url.format(port=_closed_port(), tmp=tmp_path))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "database": "unavailable",
-                                   "kb": kb.load().short_version}
+    assert response.get_json() == {"status": "unavailable", "database": "unavailable", "kb": kb.load().short_version}
     assert response.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in response.headers
 
