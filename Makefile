@@ -64,17 +64,16 @@ lint: install
 	$(BIN)/mypy || status=1; \
 	exit $$status
 
-# Everything CI does (.ci/run is `CI=true make test`): the system packages (installed when this runs as root
-# or with passwordless sudo; otherwise one line says what to install and which tests skip), .venv, the browser
-# tests' npm packages, PostgreSQL (PAKAR_TEST_POSTGRES_URL when set), then the linters and every test.
+# Everything CI does (.ci/run is `CI=true make test`): .ci/services.sh installs the system packages (as root or
+# with passwordless sudo; otherwise it prints one line: what to install and which tests skip), the browser
+# tests' npm packages and starts PostgreSQL (PAKAR_TEST_POSTGRES_URL when set); then .venv, the linters and
+# every test.
 # Both run even when one fails. `make test PYTEST_ARGS='-k store'` passes arguments to pytest.
 # Exit status 5 means pytest collected nothing: it fails, with a line that says so.
 PYTEST_ARGS ?=
 test:
-	@bash .ci/services.sh packages
-	@$(MAKE) --no-print-directory install
-	@bash .ci/services.sh browser
-	@url="$$(bash .ci/services.sh postgres)" || exit $$?; \
+	@url="$$(bash .ci/services.sh)" || exit $$?; \
+	$(MAKE) --no-print-directory install || exit $$?; \
 	if [ -n "$$url" ]; then export PAKAR_TEST_POSTGRES_URL="$$url"; fi; \
 	lint=0; $(MAKE) --no-print-directory lint || lint=$$?; \
 	status=0; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
