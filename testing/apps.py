@@ -1,4 +1,5 @@
 """Web apps configured for tests, on a real database whose schema the real Alembic migrations create."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,7 +32,7 @@ def clear_app(app: Flask) -> None:
     starts the next test empty; SQLite files are not left open)."""
     with app.app_context():
         db.session.remove()
-        if inspect(db.engine).has_table("consultation"):   # AUTO_MIGRATE=False apps may have none
+        if inspect(db.engine).has_table("consultation"):  # AUTO_MIGRATE=False apps may have none
             with db.engine.begin() as conn:
                 conn.execute(text("DELETE FROM consultation"))
         db.engine.dispose()

@@ -2,6 +2,7 @@
 do, and the two consultations done the way a person does them (labels, links and buttons; never a form
 posted by hand). Needs Playwright and pypdf (the ``test`` extra).
 """
+
 from __future__ import annotations
 
 import io
@@ -15,13 +16,18 @@ from pypdf import PdfReader
 # Debian's Chromium, driven by the playwright package (no browser download). As root it needs --no-sandbox;
 # the background-networking flags keep it from calling out (the network here refuses such connections).
 CHROMIUM_ARGS = (
-    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 )
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 NARROW_PHONE = {**PHONE, "viewport": {"width": 320, "height": 640}}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
@@ -86,6 +92,7 @@ class Watch:
 
 # --- reading pages ----------------------------------------------------------------------------------
 
+
 def axe_source() -> str | None:
     """axe-core's script, or None when tests/browser/setup.sh has not installed it."""
     return AXE_JS.read_text(encoding="utf-8") if AXE_JS.exists() else None
@@ -109,6 +116,7 @@ def pdf_text(data: bytes) -> str:
 
 
 # --- doing things as a person -------------------------------------------------------------------------
+
 
 def choose_language(page: Page, lang: str) -> None:
     """Switch the interface language with the header's visible link (Indonesian is the default)."""
@@ -136,14 +144,15 @@ def answer_question(page: Page, kb, ui, lang: str, step: int, answer: str) -> No
     page.get_by_role("button", name=ui(lang, "See the result" if last else "Next"), exact=True).click()
 
 
-def run_screening(page: Page, base_url: str, kb, ui, lang: str, answers: dict[str, str],
-                  for_other: bool = False) -> str:
+def run_screening(
+    page: Page, base_url: str, kb, ui, lang: str, answers: dict[str, str], for_other: bool = False
+) -> str:
     """A whole quick screening; returns the result page's URL."""
     start_screening(page, base_url, ui, lang, for_other)
     for step, question in enumerate(kb.questions, 1):
         answer_question(page, kb, ui, lang, step, answers[question.code])
     expect(page).to_have_url(result_url_pattern(base_url))
-    page.wait_for_load_state()          # styles in place before anything is measured or printed
+    page.wait_for_load_state()  # styles in place before anything is measured or printed
     return page.url
 
 
@@ -153,8 +162,7 @@ def fill_diagnosis(page: Page, kb, lang: str, levels: dict[str, str]) -> None:
         page.locator(f"select#{code}").select_option(label=level_label(kb, level, lang))
 
 
-def run_diagnosis(page: Page, base_url: str, kb, ui, lang: str, levels: dict[str, str],
-                  for_other: bool = False) -> str:
+def run_diagnosis(page: Page, base_url: str, kb, ui, lang: str, levels: dict[str, str], for_other: bool = False) -> str:
     """A whole detailed diagnosis from the home page; returns the result page's URL."""
     page.goto(base_url + "/")
     choose_language(page, lang)
@@ -164,17 +172,15 @@ def run_diagnosis(page: Page, base_url: str, kb, ui, lang: str, levels: dict[str
         page.get_by_label(ui(lang, "I am answering for someone else (no name needed)"), exact=True).check()
     page.get_by_role("button", name=ui(lang, "See the result"), exact=True).click()
     expect(page).to_have_url(result_url_pattern(base_url))
-    page.wait_for_load_state()          # styles in place before anything is measured or printed
+    page.wait_for_load_state()  # styles in place before anything is measured or printed
     return page.url
 
 
 # Stored results that several tests only look at (print, PDF, accessibility): made once per session.
 # name: (kind, input, for someone else)
 SHARED_RESULTS = {
-    "screening-S1": ("screening", {"Q1": "ya", "Q2": "ya", "Q3": "ya", "Q4": "ya", "Q5": "ya", "Q6": "ya"},
-                     True),
-    "diagnosis-3": ("diagnosis", {"GC03": "kemungkinan_besar", "GC06": "mungkin_tidak", "GC07": "mungkin_iya"},
-                    False),
+    "screening-S1": ("screening", {"Q1": "ya", "Q2": "ya", "Q3": "ya", "Q4": "ya", "Q5": "ya", "Q6": "ya"}, True),
+    "diagnosis-3": ("diagnosis", {"GC03": "kemungkinan_besar", "GC06": "mungkin_tidak", "GC07": "mungkin_iya"}, False),
     # The longest report there is: every symptom "Pasti Iya".
     "diagnosis-all-20": ("diagnosis", {f"GC{i:02d}": "pasti" for i in range(1, 21)}, True),
 }

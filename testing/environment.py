@@ -1,5 +1,6 @@
 """Whether the tests run in CI, and what a missing service means there: a skip on a developer's machine,
 a failure in CI (``CI=true``), where every test must run."""
+
 from __future__ import annotations
 
 import os

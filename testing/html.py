@@ -3,6 +3,7 @@
 The standard library parses HTML but builds no tree, and the tests need nothing more than this (no new
 dependency): ``parse_html(page).one("h1").text``.
 """
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -14,7 +15,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 class Node:
     """An element of a parsed page: ``tag``, ``attrs``, ``children`` (nodes and text) and a few finders."""
 
-    def __init__(self, tag: str, attrs: dict, parent: "Node | None" = None):
+    def __init__(self, tag: str, attrs: dict, parent: Node | None = None):
         self.tag, self.attrs, self.parent, self.children = tag, attrs, parent, []
 
     def __repr__(self):
@@ -33,21 +34,24 @@ class Node:
                 yield child
                 yield from child.iter()
 
-    def find_all(self, tag: str | None = None, class_: str | None = None, **attrs) -> list["Node"]:
+    def find_all(self, tag: str | None = None, class_: str | None = None, **attrs) -> list[Node]:
         """Descendants by tag, by one of their classes, and by exact attribute values (``for_`` → ``for``,
         ``aria_invalid`` → ``aria-invalid``)."""
         wanted = {k.rstrip("_").replace("_", "-"): v for k, v in attrs.items()}
-        return [n for n in self.iter()
-                if (tag is None or n.tag == tag)
-                and (class_ is None or class_ in (n.attrs.get("class") or "").split())
-                and all(n.attrs.get(k) == v for k, v in wanted.items())]
+        return [
+            n
+            for n in self.iter()
+            if (tag is None or n.tag == tag)
+            and (class_ is None or class_ in (n.attrs.get("class") or "").split())
+            and all(n.attrs.get(k) == v for k, v in wanted.items())
+        ]
 
-    def find(self, *args, **kwargs) -> "Node | None":
+    def find(self, *args, **kwargs) -> Node | None:
         """The first of :meth:`find_all`, or None."""
         found = self.find_all(*args, **kwargs)
         return found[0] if found else None
 
-    def one(self, *args, **kwargs) -> "Node":
+    def one(self, *args, **kwargs) -> Node:
         """The only element :meth:`find_all` finds (an assertion fails when there are none or several)."""
         found = self.find_all(*args, **kwargs)
         assert len(found) == 1, f"expected exactly one {args} {kwargs}, found {len(found)}"
@@ -67,7 +71,7 @@ class _TreeBuilder(HTMLParser):
         if tag not in VOID:
             self.current = node
 
-    def handle_startendtag(self, tag, attrs):     # <rect .../> in inline SVG
+    def handle_startendtag(self, tag, attrs):  # <rect .../> in inline SVG
         self.current.children.append(Node(tag, _attributes(attrs), self.current))
 
     def handle_endtag(self, tag):

@@ -4,6 +4,7 @@ Loading the KB (YAML, schema, cross-checks) is most of an app's start-up, and ne
 an app. A KB whose files changed is loaded again (the key is a hash of the bytes of its ``*.yaml`` files),
 and failures are never cached, so the loader's error tests see every problem.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ class LoadCache:
     def __call__(self, path=None):
         root = Path(path) if path is not None else kb.loader.BUNDLED
         if not root.is_dir():
-            return self.real(path)          # the loader's own error, never cached
+            return self.real(path)  # the loader's own error, never cached
         digest = hashlib.sha256()
         for file in sorted(root.glob("*.yaml")):
             digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")

@@ -12,6 +12,7 @@ Three KBs, each as the text of its files:
 A test that expects a problem at a line writes the broken file in full, as a literal string in the test
 module, so that the expected line can be read off the test itself.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -189,14 +190,17 @@ class KBFactory:
     new directory ``<root>/kb`` (``name=`` for another).
     """
 
-    base = dict(BASE)
-    optional = dict(OPTIONAL)
-
     def __init__(self, root: Path):
         self.root = root
 
-    def __call__(self, files: Mapping[str, str | bytes | None] | None = None, *, screening: bool = False,
-                 cases: bool = False, name: str = "kb") -> Path:
+    def __call__(
+        self,
+        files: Mapping[str, str | bytes | None] | None = None,
+        *,
+        screening: bool = False,
+        cases: bool = False,
+        name: str = "kb",
+    ) -> Path:
         content: dict[str, str | bytes | None] = dict(BASE)
         if screening:
             content["screening.yaml"] = OPTIONAL["screening.yaml"]
@@ -233,7 +237,9 @@ hypotheses:
 
 FEATURES_SYMPTOMS_YAML = "groups:\n  - {code: general, name: {id: Umum, en: General}}\nsymptoms:\n" + "".join(
     f"  - {{code: {c}, name: {{id: {c}, en: {c}}}, question: {{id: {c}, en: {c}}}, category: general,"
-    f" cf: 1.0, source: src}}\n" for c in "ABCDE")
+    f" cf: 1.0, source: src}}\n"
+    for c in "ABCDE"
+)
 
 # One intermediate finding, F, for the rules that chain.
 FINDING_F = """\
@@ -246,8 +252,12 @@ findings:
 
 def feature_kb_files(rules: str, findings: str | None = None) -> dict[str, str | None]:
     """The files of a feature KB with ``rules`` (a ``rules:`` section) and optionally ``findings``."""
-    return {"kb.yaml": FEATURES_KB_YAML, "symptoms.yaml": FEATURES_SYMPTOMS_YAML, "rules.yaml": rules,
-            "findings.yaml": findings}
+    return {
+        "kb.yaml": FEATURES_KB_YAML,
+        "symptoms.yaml": FEATURES_SYMPTOMS_YAML,
+        "rules.yaml": rules,
+        "findings.yaml": findings,
+    }
 
 
 # --- every feature at once ----------------------------------------------------------------------------------
@@ -255,7 +265,8 @@ def feature_kb_files(rules: str, findings: str | None = None) -> dict[str, str |
 # Symptoms S1..S8 (any level), findings F1, F2 and hypotheses H1..H3. R3 and R9 are evidence against;
 # R4, R5 and R7 have all/any premises (R7 nested, on a finding); H2 and H3 are reached only by chaining
 # (F1 in layer 1, F2 concluded in two layers), and R8 has a threshold.
-EVERY_FEATURE_KB = """\
+EVERY_FEATURE_KB = (
+    """\
 kb:
   id: oracle
   title: {id: Oracle, en: Oracle}
@@ -274,8 +285,13 @@ scale:
 groups:
   - {code: general, name: {id: Umum, en: General}}
 symptoms:
-""" + "".join(f"  - {{code: S{i}, name: {{id: S{i}, en: S{i}}}, question: {{id: S{i}, en: S{i}}}, category: general,"
-              f" cf: 1.0, source: src}}\n" for i in range(1, 9)) + """\
+"""
+    + "".join(
+        f"  - {{code: S{i}, name: {{id: S{i}, en: S{i}}}, question: {{id: S{i}, en: S{i}}}, category: general,"
+        f" cf: 1.0, source: src}}\n"
+        for i in range(1, 9)
+    )
+    + """\
 findings:
   - {code: F1, name: {id: F1, en: F1}, source: src}
   - {code: F2, name: {id: F2, en: F2}, source: src}
@@ -297,3 +313,4 @@ rules:
   - {id: R11, if: S6, then: H2, cf: 0.4, source: src}
   - {id: R12, if: S3, then: F2, cf: 0.5, source: src}
 """
+)

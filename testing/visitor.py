@@ -1,4 +1,5 @@
 """The Flask test client driven like a browser: forms read from the last page and sent as a browser would."""
+
 from __future__ import annotations
 
 from testing.html import Node, parse_html

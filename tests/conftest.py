@@ -1,4 +1,5 @@
 """Shared fixtures: the bundled KB and engines built from it (the real Experta engine, never a mock)."""
+
 from __future__ import annotations
 
 import pytest

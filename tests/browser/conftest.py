@@ -8,6 +8,7 @@ console errors, CSP violations, script errors and requests to other hosts.
 Chromium is ``/usr/bin/chromium`` (``PAKAR_CHROMIUM`` overrides it). Without it the tests are skipped,
 except in CI (``CI=true``), where they must run: there a missing browser is a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,10 @@ REPO = Path(__file__).resolve().parents[2]
 def app_config(tmp_path_factory):
     """The app's settings as in production (CSRF on, no TESTING flag), with a SQLite file of its own."""
     folder = tmp_path_factory.mktemp("browser-app")
-    yield ({"SECRET_KEY": "browser-tests-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/pakar.sqlite3"},
-           str(folder / "instance"))
+    yield (
+        {"SECRET_KEY": "browser-tests-secret", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/pakar.sqlite3"},
+        str(folder / "instance"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +53,9 @@ def base_url(live_app, app_config, tmp_path_factory):
     """
     config, instance = app_config
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    options = server.Options(app=f"webui:create_app({config!r}, instance_path={instance!r})", workers=1,
-                             worker_class="gthread", threads=8)
+    options = server.Options(
+        app=f"webui:create_app({config!r}, instance_path={instance!r})", workers=1, worker_class="gthread", threads=8
+    )
     try:
         with server.running(options, ready_path="/", log_path=log_path, chdir=str(REPO)) as running:
             yield f"http://{running.host}:{running.port}"
@@ -66,8 +69,10 @@ def base_url(live_app, app_config, tmp_path_factory):
 def browser():
     """One headless Chromium for the session."""
     if not os.path.exists(CHROMIUM):
-        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)",
-                    "CI must run the browser tests (.ci/services.sh packages installs Debian's chromium)")
+        unavailable(
+            f"no Chromium at {CHROMIUM} (apt-get install chromium)",
+            "CI must run the browser tests (.ci/services.sh packages installs Debian's chromium)",
+        )
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
@@ -154,6 +159,8 @@ def axe():
     """axe-core's script (``bash tests/browser/setup.sh`` installs it; CI must have it)."""
     source = axe_source()
     if source is None:
-        unavailable("axe-core is not installed: run bash tests/browser/setup.sh (needs npm)",
-                    "CI must run the browser tests (.ci/run must run bash tests/browser/setup.sh first)")
+        unavailable(
+            "axe-core is not installed: run bash tests/browser/setup.sh (needs npm)",
+            "CI must run the browser tests (.ci/run must run bash tests/browser/setup.sh first)",
+        )
     yield source

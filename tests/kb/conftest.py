@@ -2,6 +2,7 @@
 
 The KB texts and the writer live in :mod:`testing.kbfiles`.
 """
+
 from __future__ import annotations
 
 import pytest

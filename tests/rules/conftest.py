@@ -1,4 +1,5 @@
 """Fixtures for the engine tests: small KBs of their own, written and loaded (see :mod:`testing.kbfiles`)."""
+
 from __future__ import annotations
 
 import pytest

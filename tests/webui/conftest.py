@@ -5,6 +5,7 @@ PostgreSQL comes from ``PAKAR_TEST_POSTGRES_URL`` (a role allowed to create data
 (``CI=true``) a missing PostgreSQL is an error, never a skip. The helpers behind these fixtures live in
 the ``testing`` package.
 """
+
 from __future__ import annotations
 
 import functools
@@ -125,6 +126,7 @@ def visitor_for():
 @pytest.fixture
 def row_count(app):
     """How many consultations are stored right now: ``row_count()``."""
+
     def count() -> int:
         with app.app_context():
             return db.session.scalar(select(func.count()).select_from(Consultation))
