@@ -67,7 +67,7 @@ def test_extraction_finds_the_interface_strings():
     ids = _extracted()
     for msgid in ("Start quick screening",                      # webui template
                   "Please choose an answer.",                   # webui/forms.py, gettext as _
-                  "Smell and taste",                            # webui/labels.py, _l
+                  "Page not found",                             # webui/errorpages.py, _l
                   "Receipt: this result is kept at"):           # reports/templates/report
         assert msgid in ids
 
