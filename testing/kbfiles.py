@@ -9,14 +9,19 @@ Three KBs, each as the text of its files:
 - :data:`EVERY_FEATURE_KB`, one file using every feature together: ``all``/``any`` premises (nested),
   chaining through findings in two layers, evidence against (negative CFs) and a threshold.
 
+And the bundled KB copied for a test to change (:func:`copy_bundled_kb`, :func:`replace_in`).
+
 A test that expects a problem at a line writes the broken file in full, as a literal string in the test
 module, so that the expected line can be read off the test itself.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
+
+import kb
 
 # --- the mini KB ------------------------------------------------------------------------------------------
 
@@ -314,3 +319,20 @@ rules:
   - {id: R12, if: S3, then: F2, cf: 0.5, source: src}
 """
 )
+
+
+# --- the bundled KB, changed ------------------------------------------------------------------------------
+
+
+def copy_bundled_kb(target: Path) -> Path:
+    """A copy of the bundled KB in the new directory ``target``, for a test to change; returns ``target``."""
+    shutil.copytree(kb.bundled_path(), target)
+    return target
+
+
+def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace ``old`` with ``new`` in the file ``path`` (the first ``count`` times); ``old`` must be there,
+    so a test never passes because its change silently did nothing."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")

@@ -6,6 +6,7 @@ import pytest
 
 import kb as kbase
 from rules.engine.engines import build_engine
+from testing.kbfiles import copy_bundled_kb
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +28,9 @@ def engine(bundled_kb):
 @pytest.fixture
 def screening_engine(bundled_kb):
     yield build_engine(bundled_kb, "screening")
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    """A copy of the bundled KB at ``tmp_path / "kb"`` that a test may change (see ``testing.kbfiles.replace_in``)."""
+    yield copy_bundled_kb(tmp_path / "kb")

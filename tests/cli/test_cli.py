@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import pytest
 
 import kb
 from rules.cli import main
+from testing.kbfiles import replace_in as replace
 
 ALL_NO = {"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}
 
@@ -43,20 +43,6 @@ def pakar(capsys, monkeypatch):
         assert "Traceback" not in err, err
         return Run(code, out, err)
     yield run
-
-
-@pytest.fixture
-def kb_copy(tmp_path):
-    """A copy of the bundled KB that a test may break."""
-    target = tmp_path / "kb"
-    shutil.copytree(kb.bundled_path(), target)
-    yield target
-
-
-def replace(path: Path, old: str, new: str, count: int = 1):
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
 def line_of(path: Path, needle: str) -> int:

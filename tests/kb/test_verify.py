@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 import kb
 from kb.verify import verify
-
-
-@pytest.fixture
-def kb_copy(tmp_path):
-    target = tmp_path / "kb"
-    shutil.copytree(kb.bundled_path(), target)
-    yield target
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+from testing.kbfiles import replace_in as edit
 
 
 def observations(directory, level=None):
