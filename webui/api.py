@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import os
-from decimal import Decimal
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from kb.languages import DEFAULT_LANGUAGE, supported
+from rules import jsonbody
+from rules.errors import JSONError
+from rules.messages import message
+from rules.requests import request_id
 from webui import knowledge, retention, store
 from webui.extensions import csrf
 
@@ -30,56 +33,8 @@ csrf.exempt(bp)
 
 OPENAPI = os.path.join(os.path.dirname(__file__), "openapi.json")
 
-# The API's own messages (the engine's input errors come with theirs). Several texts share one code: a
-# client branches on the code, a person reads the message.
-MESSAGES = {
-    "bad_json": ("Isi permintaan bukan JSON yang sah (baris {line}, kolom {column}).",
-                 "The request body is not valid JSON (line {line}, column {column})."),
-    "bad_json_encoding": ("Isi permintaan harus JSON dalam UTF-8.", "The request body must be JSON in UTF-8."),
-    "bad_json_depth": ("JSON dalam permintaan bersarang terlalu dalam.",
-                       "The request's JSON is nested too deeply."),
-    "bad_json_constant": ("{value} bukan angka JSON; kirim angka yang terhingga.",
-                          "{value} is not a JSON number; send a finite number."),
-    "bad_json_range": ("Angka {value} di luar jangkauan angka JSON yang dapat dipertukarkan.",
-                       "The number {value} is outside the range of interoperable JSON numbers."),
-    "bad_json_duplicate": ("Kunci '{value}' muncul lebih dari sekali dalam satu objek.",
-                           "The key '{value}' appears more than once in one object."),
-    "not_json": ("Kirim permintaan sebagai application/json.", "Send the request as application/json."),
-    "too_large": ("Isi permintaan lebih dari {limit} byte; satu konsultasi jauh lebih kecil.",
-                  "The request body is over {limit} bytes; a consultation is far smaller."),
-    "not_found": ("Tidak ada hasil tersimpan dengan id itu (mungkin sudah dihapus).",
-                  "There is no stored result with that id (it may have been deleted)."),
-    "unknown_path": ("Alamat API ini tidak ada; lihat /api/v1/openapi.json.",
-                     "There is no such API address; see /api/v1/openapi.json."),
-    "method_not_allowed": ("Metode {method} tidak berlaku di sini; yang boleh: {allowed}.",
-                           "Method {method} is not allowed here; allowed: {allowed}."),
-    "bad_lang": ("Bahasa '{value}' tidak tersedia; gunakan \"id\" atau \"en\".",
-                 "Language '{value}' is not available; use \"id\" or \"en\"."),
-    "internal": ("Terjadi kesalahan di sistem; tidak ada yang disimpan. Silakan coba lagi.",
-                 "Something went wrong on our side; nothing was stored. Please try again."),
-}
-
-# The errors Flask raises before or instead of a view, by status: (code, message key).
-HTTP_ERRORS = {
-    404: ("unknown_path", "unknown_path"),
-    405: ("method_not_allowed", "method_not_allowed"),
-    413: ("too_large", "too_large"),
-}
-
-
-class BadBody(Exception):
-    """A request body that is not the JSON we accept; ``key`` names its message in :data:`MESSAGES`."""
-
-    def __init__(self, key: str, **values):
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
-def message(key: str, lang: str, **values) -> str:
-    """The API message ``key`` in ``lang`` (Indonesian unless ``lang`` is "en")."""
-    ind, eng = MESSAGES[key]
-    return (eng if lang == "en" else ind).format(**values)
+# The errors Flask raises before or instead of a view, by status: their codes in rules.messages.HTTP_ERRORS.
+FLASK_ERRORS = {404: "unknown_path", 405: "method_not_allowed", 413: "too_large"}
 
 
 def error(status: int, code: str, text: str, rid=None) -> Response:
@@ -92,37 +47,32 @@ def error(status: int, code: str, text: str, rid=None) -> Response:
     return response
 
 
-def _fail(status: int, code: str, lang: str, key: str | None = None, **values) -> Response:
-    return error(status, code, message(key or code, lang, **values))
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """A value quoted back in a message, cut so that a 64 KiB key cannot make a 64 KiB message."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+def _fail(status: int, code: str, lang: str, **values) -> Response:
+    return error(status, code, message(code, lang, **values))
 
 
 def _query_lang() -> str:
-    """The ``?lang=`` asked for when it is one we speak, else Indonesian (for errors we cannot refuse)."""
+    """The ``?lang=`` asked for when it is one we speak, else the default (for errors we cannot refuse)."""
     lang = request.args.get("lang")
-    return lang if lang in current_app.config["LANGUAGES"] else "id"
+    return lang if supported(lang) else DEFAULT_LANGUAGE
 
 
 @bp.before_request
 def _refuse_unknown_query_lang() -> Response | None:
     """Every operation refuses a ``?lang=`` we do not speak (400 ``bad_lang``) before doing anything."""
     lang = request.args.get("lang")
-    if lang is None or lang in current_app.config["LANGUAGES"]:
+    if lang is None or supported(lang):
         return None
-    return _fail(400, "bad_lang", "id", value=_short(lang))
+    return _fail(400, "bad_lang", DEFAULT_LANGUAGE, value=jsonbody.short(lang))
 
 
 def http_error(exc) -> Response:
     """An error Flask raised under ``/api/`` (unknown path, wrong method, body too large) as JSON."""
     lang = _query_lang()
-    if exc.code in HTTP_ERRORS:
-        code, key = HTTP_ERRORS[exc.code]
+    if exc.code in FLASK_ERRORS:
+        code = FLASK_ERRORS[exc.code]
         allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or ()))
-        text = message(key, lang, method=request.method, allowed=allowed,
+        text = message(code, lang, method=request.method, allowed=allowed,
                        limit=current_app.config.get("MAX_CONTENT_LENGTH"))
     else:
         # Not one the API produces; keep Werkzeug's words rather than inventing a translation.
@@ -140,55 +90,6 @@ def internal_error() -> Response:
 
 
 # --- the request body ----------------------------------------------------------------------------------
-
-def _number(text: str, exact):
-    """A JSON number as ``exact`` (int or Decimal) if it fits a double (RFC 8259 section 6). ``pakar batch``
-    checks the exact decimal against the scale, and an exponent of a billion would cost a billion digits."""
-    value = Decimal(text)
-    as_float = float(value)   # inf or 0.0 when out of range; never raises
-    if not math.isfinite(as_float) or (as_float == 0 and value != 0):
-        raise BadBody("bad_json_range", value=_short(text))
-    return value if exact is Decimal else exact(text)
-
-
-def _constant(name: str):
-    raise BadBody("bad_json_constant", value=name)   # NaN, Infinity, -Infinity: Python's json accepts them
-
-
-def _object(pairs: list) -> dict:
-    # Duplicate keys are legal JSON syntax, but parsers disagree about which value wins; refuse to guess.
-    out = {}
-    for key, value in pairs:
-        if key in out:
-            raise BadBody("bad_json_duplicate", value=_short(key))
-        out[key] = value
-    return out
-
-
-def parse_body(data: bytes):
-    """The request body as Python (decimals exact, as ``pakar batch`` reads them); raises :class:`BadBody`."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadBody("bad_json_encoding") from None
-    try:
-        return json.loads(text, parse_float=lambda s: _number(s, Decimal), parse_int=lambda s: _number(s, int),
-                          parse_constant=_constant, object_pairs_hook=_object)
-    except json.JSONDecodeError as exc:
-        raise BadBody("bad_json", line=exc.lineno, column=exc.colno) from None
-    except RecursionError:
-        raise BadBody("bad_json_depth") from None
-
-
-def _request_id(raw):
-    """The request's own ``id`` as echoed (text or a finite number), or None when it has no usable one."""
-    rid = raw.get("id") if isinstance(raw, dict) else None
-    if isinstance(rid, bool) or not isinstance(rid, (str, int, Decimal)):
-        return None
-    if isinstance(rid, Decimal):   # already finite (see _number); as rules.consultation echoes it
-        return int(rid) if rid == rid.to_integral_value() else float(rid)
-    return rid
-
 
 def _as_stored(raw: dict) -> dict:
     """The request as stored: exact decimals become JSON numbers again."""
@@ -220,13 +121,14 @@ def create():
     if not request.is_json:
         return _fail(415, "not_json", lang)
     try:
-        raw = parse_body(request.get_data(cache=False))
-    except BadBody as exc:
-        return _fail(400, "bad_json", lang, exc.key, **exc.values)
+        # The same strict reader as `pakar batch` (duplicate keys, NaN and far-out numbers refused).
+        raw = jsonbody.loads(request.get_data(cache=False), lang)
+    except JSONError as exc:
+        return error(400, exc.code, exc.message)
     try:
         result = knowledge.consult(raw)
     except knowledge.InputError as exc:
-        return error(400, exc.code, exc.message, _request_id(raw))
+        return error(400, exc.code, exc.message, request_id(raw))
     token = store.save(_as_stored(raw), result, for_other=False)
     retention.purge_if_due()
     body = _public(store.get(token), token)

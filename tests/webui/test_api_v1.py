@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 import rules
+from rules.cli import batch
 from webui import knowledge, store
 from webui.extensions import db
 from webui.models import Consultation
@@ -293,6 +294,31 @@ def test_bad_body(client, count, data, content_type, status, code):
     assert response.mimetype == "application/json"
     assert response.get_json() == {"error": {"code": code, "message": response.get_json()["error"]["message"]}}
     assert count() == 0
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param('{"mode": "screening", "mode": "diagnosis", "symptoms": {}}', id="duplicate mode"),
+    pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": 1, "GC03": 0}}', id="duplicate symptom"),
+    pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": NaN}}', id="NaN"),
+    pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": 1e400}}', id="1e400"),
+    pytest.param('{"mode": "diagnosis", "id": ' + "[" * 40 + "]" * 40 + ', "symptoms": {}}', id="nested 40 deep"),
+    pytest.param('{"mode": "diagnosis",}', id="trailing comma"),
+])
+def test_the_api_and_pakar_batch_refuse_the_same_text_with_the_same_message(client, count, data):
+    """One JSON reader: what the API refuses as bad_json, `pakar batch` refuses as invalid_json, in the same words."""
+    response = _raw_post(client, data)
+    line, failed = batch.answer_line(knowledge_of(client), data)
+    assert response.status_code == 400 and failed
+    api_error = response.get_json()["error"]
+    assert api_error["code"] == "bad_json"
+    assert json.loads(line) == {"id": None, "error": {"code": "invalid_json", "message": api_error["message"]}}
+    assert count() == 0
+
+
+def knowledge_of(client):
+    """The KB the client's app serves."""
+    with client.application.app_context():
+        return knowledge.current()
 
 
 BAD_REQUESTS = [
