@@ -23,6 +23,14 @@ from testing.environment import unavailable
 
 CHROMIUM = os.environ.get("PAKAR_CHROMIUM", "/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every browser test is ``slow`` (gunicorn and Chromium): ``-m "not slow"`` leaves them out."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
