@@ -24,6 +24,10 @@ from testing.visitor import Visitor
 from webui.extensions import db
 from webui.models import Consultation
 
+# Each backend-dependent test runs on both; the PostgreSQL runs are ``slow`` (a server round trip per
+# statement), so the quick loop, ``-m "not slow"``, checks the web app on SQLite alone.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+
 
 @pytest.fixture(scope="session")
 def postgres_url():
@@ -32,7 +36,7 @@ def postgres_url():
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path):
     """The database URL of one backend; every test using ``app`` runs once per backend."""
     if request.param == "sqlite":
@@ -102,7 +106,7 @@ def empty_postgres_url():
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def empty_database_url(request, tmp_path):
     """A database with nothing in it yet, on each backend (for the migration tests)."""
     if request.param == "sqlite":
