@@ -216,7 +216,7 @@ def test_kb_in_each_language(client, lang):
                                          "answers": ["ya", "tidak"]}
     assert screening["questions"][2]["help"] is None
     assert [(a["code"], a["label"]) for a in screening["answers"]] == list(zip(["ya", "ragu", "tidak"],
-                                                                               texts["answers"]))
+                                                                               texts["answers"], strict=True))
     assert [s["code"] for s in diagnosis["symptoms"]] == [f"GC{n:02d}" for n in range(1, 21)]
     assert (diagnosis["symptoms"][2]["name"], diagnosis["symptoms"][2]["category"]) == (texts["GC03"], "general")
     assert [(lv["code"], lv["cf"]) for lv in diagnosis["scale"]] == [
