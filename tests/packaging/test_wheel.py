@@ -164,6 +164,9 @@ def without_experta(venv, tmp_path_factory) -> dict[str, subprocess.CompletedPro
         "version": _run([venv / "bin" / "pakar", "--version"], cwd=cwd, env=_env(venv)),
         "check": _run([venv / "bin" / "pakar", "kb", "check"], cwd=cwd, env=_env(venv)),
         "module": _run([venv / "bin" / "python", "-m", "rules", "kb", "check"], cwd=cwd, env=_env(venv)),
+        "app": _run(
+            [venv / "bin" / "python", "-c", "from webui import create_app; create_app()"], cwd=cwd, env=_env(venv)
+        ),
     }
 
 
@@ -200,7 +203,7 @@ def test_wheel_carries_the_compiled_catalogue_and_the_data(wheel):
     assert not {"weasyprint", "psycopg", "pytest"} & declared
 
 
-@pytest.mark.parametrize("command", ["version", "check", "module"])
+@pytest.mark.parametrize("command", ["version", "check", "module", "app"])
 def test_without_experta_one_line_gives_the_two_step_recipe(without_experta, command):
     done = without_experta[command]
     assert done.returncode == 2
