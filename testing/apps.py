@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
 from webui import create_app
 from webui.extensions import db
+from webui.models import Consultation
 
 TEST_SECRET_KEY = "test-secret"
 
@@ -36,3 +37,9 @@ def clear_app(app: Flask) -> None:
             with db.engine.begin() as conn:
                 conn.execute(text("DELETE FROM consultation"))
         db.engine.dispose()
+
+
+def consultation_count(app: Flask) -> int:
+    """How many consultations ``app`` has stored right now."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Consultation))

@@ -13,16 +13,13 @@ import re
 
 import pytest
 from babel.support import Translations
-from sqlalchemy import func, select
 
 import kb
 from rules.i18n import TRANSLATIONS_DIR
-from testing.apps import clear_app, make_app
+from testing.apps import clear_app, consultation_count, make_app
 from testing.databases import postgres_server, throwaway_database
 from testing.kbcache import LoadCache
 from testing.visitor import Visitor
-from webui.extensions import db
-from webui.models import Consultation
 
 # Each backend-dependent test runs on both; the PostgreSQL runs are ``slow`` (a server round trip per
 # statement), so the quick loop, ``-m "not slow"``, checks the web app on SQLite alone.
@@ -131,11 +128,7 @@ def visitor_for():
 def row_count(app):
     """How many consultations are stored right now: ``row_count()``."""
 
-    def count() -> int:
-        with app.app_context():
-            return db.session.scalar(select(func.count()).select_from(Consultation))
-
-    yield count
+    yield functools.partial(consultation_count, app)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """The JSON API v1 on SQLite and PostgreSQL: the `pakar batch` contract over HTTP, stored results, the KB's
 forms, and a JSON error (never a 500, never a stored row) for every kind of bad input."""
+
 from __future__ import annotations
 
 import json
@@ -7,38 +8,28 @@ import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
 
 import rules
 from rules.cli import batch
 from webui import knowledge, store
-from webui.extensions import db
-from webui.models import Consultation
 
 API = "/api/v1"
 POST_URL = f"{API}/consultations"
 ALL_NO = {"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}
 DIAGNOSIS = {"mode": "diagnosis", "symptoms": {"GC03": 1.0, "GC04": 0.6}}
-ADDED = {"id", "url", "request_id", "created_at"}   # what the API adds to a `pakar batch` result
+ADDED = {"id", "url", "request_id", "created_at"}  # what the API adds to a `pakar batch` result
 ID_SHAPE = re.compile(r"^[A-Za-z0-9_-]{24}$")
-UNKNOWN_ID = "A" * 24                                # well formed, never issued
-
-
-@pytest.fixture
-def count(app):
-    """How many consultations are stored right now."""
-    def rows() -> int:
-        with app.app_context():
-            return db.session.scalar(select(func.count()).select_from(Consultation))
-    yield rows
+UNKNOWN_ID = "A" * 24  # well formed, never issued
 
 
 @pytest.fixture
 def engine_answer(app):
     """What `pakar batch` answers to a request line (the same KB as the app, decimals read exactly)."""
+
     def answer(request: dict) -> dict:
         with app.app_context():
             return rules.consult(knowledge.current(), json.loads(json.dumps(request), parse_float=Decimal))
+
     yield answer
 
 
@@ -52,11 +43,12 @@ def _raw_post(client, data, content_type="application/json", url=POST_URL):
 
 # --- the round trip ------------------------------------------------------------------------------------
 
-def test_round_trip_post_get_delete_then_gone(client, count):
+
+def test_round_trip_post_get_delete_then_gone(client, row_count):
     created = _post(client, DIAGNOSIS)
     assert created.status_code == 201
     body = created.get_json()
-    assert count() == 1
+    assert row_count() == 1
 
     read = client.get(f"{POST_URL}/{body['id']}")
     assert read.status_code == 200
@@ -64,13 +56,16 @@ def test_round_trip_post_get_delete_then_gone(client, count):
 
     deleted = client.delete(f"{POST_URL}/{body['id']}")
     assert (deleted.status_code, deleted.data) == (204, b"")
-    assert count() == 0
+    assert row_count() == 0
 
     for again in (client.get(f"{POST_URL}/{body['id']}"), client.delete(f"{POST_URL}/{body['id']}")):
         assert again.status_code == 404
-        assert again.get_json() == {"error": {"code": "not_found",
-                                              "message": "Tidak ada hasil tersimpan dengan id itu "
-                                                         "(mungkin sudah dihapus)."}}
+        assert again.get_json() == {
+            "error": {
+                "code": "not_found",
+                "message": "Tidak ada hasil tersimpan dengan id itu (mungkin sudah dihapus).",
+            }
+        }
 
 
 def test_created_answer_points_at_the_result_page(client):
@@ -84,12 +79,12 @@ def test_created_answer_points_at_the_result_page(client):
     assert client.get(f"{POST_URL}/{body['id']}").headers["Cache-Control"] == "no-store"
 
 
-def test_ids_are_24_url_safe_characters_and_differ_for_the_same_request(client, count):
+def test_ids_are_24_url_safe_characters_and_differ_for_the_same_request(client, row_count):
     first = _post(client, DIAGNOSIS).get_json()["id"]
     second = _post(client, DIAGNOSIS).get_json()["id"]
     assert ID_SHAPE.match(first) and ID_SHAPE.match(second)
     assert first != second
-    assert count() == 2
+    assert row_count() == 2
 
 
 def test_created_at_is_utc_with_its_offset_on_both_backends(client):
@@ -101,16 +96,26 @@ def test_created_at_is_utc_with_its_offset_on_both_backends(client):
 # --- the result is `pakar batch`'s ---------------------------------------------------------------------
 
 REQUESTS = {
-    "screening S1, English, text id": {"mode": "screening", "id": "visit-17", "lang": "en",
-                                       "answers": {**ALL_NO, "Q1": "ragu", "Q4": "ya", "Q5": "ya"}},
+    "screening S1, English, text id": {
+        "mode": "screening",
+        "id": "visit-17",
+        "lang": "en",
+        "answers": {**ALL_NO, "Q1": "ragu", "Q4": "ya", "Q5": "ya"},
+    },
     "screening all no": {"mode": "screening", "answers": ALL_NO},
     "screening, answers in capitals": {"mode": "screening", "answers": {**ALL_NO, "Q2": " YA "}},
     "diagnosis tie on KB order": DIAGNOSIS,
-    "diagnosis cf-combo, number id": {"mode": "diagnosis", "id": 42,
-                                      "symptoms": {"GC01": 0.8, "GC03": 0.6, "GC04": 0.4}},
-    "diagnosis level codes, decimal id": {"mode": "diagnosis", "id": 1.5, "lang": "en",
-                                          "symptoms": {"GC03": "pasti", "GC04": "kemungkinan_besar",
-                                                       "GC05": "tidak"}},
+    "diagnosis cf-combo, number id": {
+        "mode": "diagnosis",
+        "id": 42,
+        "symptoms": {"GC01": 0.8, "GC03": 0.6, "GC04": 0.4},
+    },
+    "diagnosis level codes, decimal id": {
+        "mode": "diagnosis",
+        "id": 1.5,
+        "lang": "en",
+        "symptoms": {"GC03": "pasti", "GC04": "kemungkinan_besar", "GC05": "tidak"},
+    },
     "diagnosis nothing reported": {"mode": "diagnosis", "symptoms": {}},
 }
 
@@ -132,24 +137,45 @@ def test_get_answers_the_body_the_post_answered(client, request_body):
 
 # Exact expectations from kb/covid19/cases.yaml (cf-single, cf-combo, T3-R96, T3-R1) and the README.
 KNOWN = [
-    pytest.param(DIAGNOSIS,
-                 {"diagnosis": "PC01", "name": "Suspek COVID-19", "cf": 1.0, "percent": 100.0, "cf_text": "1",
-                  "percent_text": "100", "tie_break": "kb_order", "request_id": None},
-                 [("PC01", 1.0, 2), ("PC02", 1.0, 2)], id="GC03=1 GC04=0.6: tie, KB order"),
-    pytest.param({"mode": "diagnosis", "symptoms": {"GC03": 0.8}},
-                 {"diagnosis": "PC01", "cf": 0.8, "percent": 80.0, "tie_break": "kb_order"},
-                 [("PC01", 0.8, 1), ("PC02", 0.8, 1)], id="cf-single"),
-    pytest.param({"mode": "diagnosis", "id": 42, "symptoms": {"GC01": 0.8, "GC03": 0.6, "GC04": 0.4}},
-                 {"diagnosis": "PC01", "cf": 0.9136, "percent": 91.36, "cf_text": "0.9136", "tie_break": None,
-                  "request_id": 42},
-                 [("PC01", 0.9136, 3), ("PC02", 0.76, 2)], id="cf-combo"),
-    pytest.param({"mode": "diagnosis", "lang": "en", "symptoms": {"GC03": 0.8, "GC04": 0.4, "GC08": 0.6}},
-                 {"diagnosis": "PC02", "name": "Probable COVID-19", "cf": 0.9232, "percent": 92.32,
-                  "lang": "en"},
-                 [("PC02", 0.9232, 3), ("PC01", 0.88, 2)], id="README line 2"),
-    pytest.param({"mode": "diagnosis", "symptoms": {}},
-                 {"diagnosis": None, "name": None, "cf": 0, "percent": 0, "tie_break": None, "why": None},
-                 [], id="no-symptoms"),
+    pytest.param(
+        DIAGNOSIS,
+        {
+            "diagnosis": "PC01",
+            "name": "Suspek COVID-19",
+            "cf": 1.0,
+            "percent": 100.0,
+            "cf_text": "1",
+            "percent_text": "100",
+            "tie_break": "kb_order",
+            "request_id": None,
+        },
+        [("PC01", 1.0, 2), ("PC02", 1.0, 2)],
+        id="GC03=1 GC04=0.6: tie, KB order",
+    ),
+    pytest.param(
+        {"mode": "diagnosis", "symptoms": {"GC03": 0.8}},
+        {"diagnosis": "PC01", "cf": 0.8, "percent": 80.0, "tie_break": "kb_order"},
+        [("PC01", 0.8, 1), ("PC02", 0.8, 1)],
+        id="cf-single",
+    ),
+    pytest.param(
+        {"mode": "diagnosis", "id": 42, "symptoms": {"GC01": 0.8, "GC03": 0.6, "GC04": 0.4}},
+        {"diagnosis": "PC01", "cf": 0.9136, "percent": 91.36, "cf_text": "0.9136", "tie_break": None, "request_id": 42},
+        [("PC01", 0.9136, 3), ("PC02", 0.76, 2)],
+        id="cf-combo",
+    ),
+    pytest.param(
+        {"mode": "diagnosis", "lang": "en", "symptoms": {"GC03": 0.8, "GC04": 0.4, "GC08": 0.6}},
+        {"diagnosis": "PC02", "name": "Probable COVID-19", "cf": 0.9232, "percent": 92.32, "lang": "en"},
+        [("PC02", 0.9232, 3), ("PC01", 0.88, 2)],
+        id="README line 2",
+    ),
+    pytest.param(
+        {"mode": "diagnosis", "symptoms": {}},
+        {"diagnosis": None, "name": None, "cf": 0, "percent": 0, "tie_break": None, "why": None},
+        [],
+        id="no-symptoms",
+    ),
 ]
 
 
@@ -160,12 +186,20 @@ def test_diagnosis_exact_values(client, request_body, fields, ranking):
     assert [(r["code"], r["cf"], r["evidence"]) for r in body["ranking"]] == ranking
 
 
-@pytest.mark.parametrize("answers, solution, title, hotline", [
-    (ALL_NO, "S3", "Tidak ada tanda COVID-19 dari jawaban Anda", None),
-    ({**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"}, "S1", "Kemungkinan besar Anda tertular COVID-19",
-     {"name": "RS dr. Soebandi Jember", "number": "(0331) 487441"}),
-    ({**ALL_NO, "Q6": "ya"}, "S2", "Ada kemungkinan Anda tertular COVID-19", None),
-], ids=["T3-R96 all no", "T3-R1 pattern", "sore throat only"])
+@pytest.mark.parametrize(
+    "answers, solution, title, hotline",
+    [
+        (ALL_NO, "S3", "Tidak ada tanda COVID-19 dari jawaban Anda", None),
+        (
+            {**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"},
+            "S1",
+            "Kemungkinan besar Anda tertular COVID-19",
+            {"name": "RS dr. Soebandi Jember", "number": "(0331) 487441"},
+        ),
+        ({**ALL_NO, "Q6": "ya"}, "S2", "Ada kemungkinan Anda tertular COVID-19", None),
+    ],
+    ids=["T3-R96 all no", "T3-R1 pattern", "sore throat only"],
+)
 def test_screening_exact_values(client, answers, solution, title, hotline):
     body = _post(client, {"mode": "screening", "answers": answers}).get_json()
     assert (body["solution"], body["title"], body["hotline"]) == (solution, title, hotline)
@@ -177,8 +211,7 @@ def test_what_is_stored_is_the_request_and_the_result(app, client):
     token = body.get_json()["id"]
     with app.app_context():
         row = store.get(token)
-        assert row.request == {"mode": "diagnosis", "id": "r1",
-                               "symptoms": {"GC03": 1.0, "GC04": "kemungkinan_besar"}}
+        assert row.request == {"mode": "diagnosis", "id": "r1", "symptoms": {"GC03": 1.0, "GC04": "kemungkinan_besar"}}
         assert (row.mode, row.outcome, row.lang, row.for_other) == ("diagnosis", "PC01", "id", False)
         assert row.trace == body.get_json()["trace"]
 
@@ -186,17 +219,28 @@ def test_what_is_stored_is_the_request_and_the_result(app, client):
 # --- GET /api/v1/kb ------------------------------------------------------------------------------------
 
 KB_TEXTS = {
-    "id": {"answers": ["Ya", "Ragu-ragu", "Tidak"], "Q2": "Apakah Anda sedang batuk kering?",
-           "Q2 help": "Batuk kering adalah batuk yang tidak mengeluarkan dahak.",
-           "GC03": "Demam di atas 38 °C", "top level": "Pasti Iya", "PC01": "Suspek COVID-19",
-           "title": "Deteksi Dini COVID-19", "E-title": "Tanda bahaya: segera ke IGD atau hubungi 119",
-           "disclaimer": "Pakar hanyalah alat bantu skrining, bukan diagnosis."},
-    "en": {"answers": ["Yes", "Not sure", "No"], "Q2": "Do you have a dry cough?",
-           "Q2 help": "A dry cough is a cough that brings up no phlegm.",
-           "GC03": "Fever above 38 °C", "top level": "Certainly", "PC01": "Suspect COVID-19",
-           "title": "COVID-19 Early Detection",
-           "E-title": "Danger signs: go to the emergency department or call 119 now",
-           "disclaimer": "Pakar is only a screening aid, not a diagnosis."},
+    "id": {
+        "answers": ["Ya", "Ragu-ragu", "Tidak"],
+        "Q2": "Apakah Anda sedang batuk kering?",
+        "Q2 help": "Batuk kering adalah batuk yang tidak mengeluarkan dahak.",
+        "GC03": "Demam di atas 38 °C",
+        "top level": "Pasti Iya",
+        "PC01": "Suspek COVID-19",
+        "title": "Deteksi Dini COVID-19",
+        "E-title": "Tanda bahaya: segera ke IGD atau hubungi 119",
+        "disclaimer": "Pakar hanyalah alat bantu skrining, bukan diagnosis.",
+    },
+    "en": {
+        "answers": ["Yes", "Not sure", "No"],
+        "Q2": "Do you have a dry cough?",
+        "Q2 help": "A dry cough is a cough that brings up no phlegm.",
+        "GC03": "Fever above 38 °C",
+        "top level": "Certainly",
+        "PC01": "Suspect COVID-19",
+        "title": "COVID-19 Early Detection",
+        "E-title": "Danger signs: go to the emergency department or call 119 now",
+        "disclaimer": "Pakar is only a screening aid, not a diagnosis.",
+    },
 }
 
 
@@ -212,19 +256,31 @@ def test_kb_in_each_language(client, lang):
     screening, diagnosis = body["screening"], body["diagnosis"]
     assert [q["code"] for q in screening["questions"]] == ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
     assert screening["questions"][0]["answers"] == ["ya", "ragu", "tidak"]
-    assert screening["questions"][1] == {"code": "Q2", "text": texts["Q2"], "help": texts["Q2 help"],
-                                         "answers": ["ya", "tidak"]}
+    assert screening["questions"][1] == {
+        "code": "Q2",
+        "text": texts["Q2"],
+        "help": texts["Q2 help"],
+        "answers": ["ya", "tidak"],
+    }
     assert screening["questions"][2]["help"] is None
-    assert [(a["code"], a["label"]) for a in screening["answers"]] == list(zip(["ya", "ragu", "tidak"],
-                                                                               texts["answers"], strict=True))
+    assert [(a["code"], a["label"]) for a in screening["answers"]] == list(
+        zip(["ya", "ragu", "tidak"], texts["answers"], strict=True)
+    )
     assert [s["code"] for s in diagnosis["symptoms"]] == [f"GC{n:02d}" for n in range(1, 21)]
     assert (diagnosis["symptoms"][2]["name"], diagnosis["symptoms"][2]["category"]) == (texts["GC03"], "general")
     assert [(lv["code"], lv["cf"]) for lv in diagnosis["scale"]] == [
-        ("tidak", 0.0), ("mungkin_tidak", 0.2), ("mungkin_iya", 0.4), ("kemungkinan_besar", 0.6),
-        ("hampir_pasti", 0.8), ("pasti", 1.0)]
+        ("tidak", 0.0),
+        ("mungkin_tidak", 0.2),
+        ("mungkin_iya", 0.4),
+        ("kemungkinan_besar", 0.6),
+        ("hampir_pasti", 0.8),
+        ("pasti", 1.0),
+    ]
     assert diagnosis["scale"][-1]["label"] == texts["top level"]
-    assert [(h["code"], h["name"]) for h in diagnosis["hypotheses"]] == [("PC01", texts["PC01"]),
-                                                                         ("PC02", "Probable COVID-19")]
+    assert [(h["code"], h["name"]) for h in diagnosis["hypotheses"]] == [
+        ("PC01", texts["PC01"]),
+        ("PC02", "Probable COVID-19"),
+    ]
     assert body["emergency"]["title"] == texts["E-title"]
     assert body["emergency"]["hotline"]["number"] == "119"
     assert [s["code"] for s in body["emergency"]["signs"]] == ["E01", "E02", "E03", "E04", "E05", "E06"]
@@ -241,6 +297,7 @@ def test_kb_symptom_categories_cover_every_symptom(client):
 
 
 # --- bad input: an exact status and code, and nothing stored -------------------------------------------
+
 
 def _json(obj) -> str:
     return json.dumps(obj)
@@ -259,22 +316,51 @@ BAD_BODIES = [
     ("two documents", _json(DIAGNOSIS) * 2, "application/json", 400, "bad_json"),
     ("NaN", '{"mode": "diagnosis", "symptoms": {"GC03": NaN}}', "application/json", 400, "bad_json"),
     ("Infinity", '{"mode": "diagnosis", "symptoms": {"GC03": Infinity}}', "application/json", 400, "bad_json"),
-    ("-Infinity id", '{"mode": "diagnosis", "id": -Infinity, "symptoms": {}}', "application/json",
-     400, "bad_json"),
+    ("-Infinity id", '{"mode": "diagnosis", "id": -Infinity, "symptoms": {}}', "application/json", 400, "bad_json"),
     ("1e400", '{"mode": "diagnosis", "symptoms": {"GC03": 1e400}}', "application/json", 400, "bad_json"),
     ("1e-400", '{"mode": "diagnosis", "symptoms": {"GC03": 1e-400}}', "application/json", 400, "bad_json"),
-    ("exponent of a billion", '{"mode": "diagnosis", "symptoms": {"GC03": 1e999999999}}', "application/json",
-     400, "bad_json"),
-    ("400-digit integer id", '{"mode": "diagnosis", "id": 1' + "0" * 400 + ', "symptoms": {}}', "application/json",
-     400, "bad_json"),
-    ("5000-digit integer", '{"mode": "diagnosis", "symptoms": {"GC03": 1' + "0" * 5000 + "}}",
-     "application/json", 400, "bad_json"),
-    ("duplicate mode", '{"mode": "screening", "mode": "diagnosis", "symptoms": {}}', "application/json",
-     400, "bad_json"),
-    ("duplicate symptom", '{"mode": "diagnosis", "symptoms": {"GC03": 1, "GC03": 0}}', "application/json",
-     400, "bad_json"),
-    ("nested 5000 deep", '{"mode": "diagnosis", "id": ' + "[" * 5000 + "]" * 5000 + "}", "application/json",
-     400, "bad_json"),
+    (
+        "exponent of a billion",
+        '{"mode": "diagnosis", "symptoms": {"GC03": 1e999999999}}',
+        "application/json",
+        400,
+        "bad_json",
+    ),
+    (
+        "400-digit integer id",
+        '{"mode": "diagnosis", "id": 1' + "0" * 400 + ', "symptoms": {}}',
+        "application/json",
+        400,
+        "bad_json",
+    ),
+    (
+        "5000-digit integer",
+        '{"mode": "diagnosis", "symptoms": {"GC03": 1' + "0" * 5000 + "}}",
+        "application/json",
+        400,
+        "bad_json",
+    ),
+    (
+        "duplicate mode",
+        '{"mode": "screening", "mode": "diagnosis", "symptoms": {}}',
+        "application/json",
+        400,
+        "bad_json",
+    ),
+    (
+        "duplicate symptom",
+        '{"mode": "diagnosis", "symptoms": {"GC03": 1, "GC03": 0}}',
+        "application/json",
+        400,
+        "bad_json",
+    ),
+    (
+        "nested 5000 deep",
+        '{"mode": "diagnosis", "id": ' + "[" * 5000 + "]" * 5000 + "}",
+        "application/json",
+        400,
+        "bad_json",
+    ),
     ("not UTF-8", b'{"mode": "diagnosis", "id": "\xff", "symptoms": {}}', "application/json", 400, "bad_json"),
     ("UTF-16", _json(DIAGNOSIS).encode("utf-16"), "application/json", 400, "bad_json"),
     ("array", "[]", "application/json", 400, "not_an_object"),
@@ -286,25 +372,29 @@ BAD_BODIES = [
 ]
 
 
-@pytest.mark.parametrize("data, content_type, status, code", [b[1:] for b in BAD_BODIES],
-                         ids=[b[0] for b in BAD_BODIES])
-def test_bad_body(client, count, data, content_type, status, code):
+@pytest.mark.parametrize(
+    "data, content_type, status, code", [b[1:] for b in BAD_BODIES], ids=[b[0] for b in BAD_BODIES]
+)
+def test_bad_body(client, row_count, data, content_type, status, code):
     response = _raw_post(client, data, content_type)
     assert response.status_code == status
     assert response.mimetype == "application/json"
     assert response.get_json() == {"error": {"code": code, "message": response.get_json()["error"]["message"]}}
-    assert count() == 0
+    assert row_count() == 0
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param('{"mode": "screening", "mode": "diagnosis", "symptoms": {}}', id="duplicate mode"),
-    pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": 1, "GC03": 0}}', id="duplicate symptom"),
-    pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": NaN}}', id="NaN"),
-    pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": 1e400}}', id="1e400"),
-    pytest.param('{"mode": "diagnosis", "id": ' + "[" * 40 + "]" * 40 + ', "symptoms": {}}', id="nested 40 deep"),
-    pytest.param('{"mode": "diagnosis",}', id="trailing comma"),
-])
-def test_the_api_and_pakar_batch_refuse_the_same_text_with_the_same_message(client, count, data):
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param('{"mode": "screening", "mode": "diagnosis", "symptoms": {}}', id="duplicate mode"),
+        pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": 1, "GC03": 0}}', id="duplicate symptom"),
+        pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": NaN}}', id="NaN"),
+        pytest.param('{"mode": "diagnosis", "symptoms": {"GC03": 1e400}}', id="1e400"),
+        pytest.param('{"mode": "diagnosis", "id": ' + "[" * 40 + "]" * 40 + ', "symptoms": {}}', id="nested 40 deep"),
+        pytest.param('{"mode": "diagnosis",}', id="trailing comma"),
+    ],
+)
+def test_the_api_and_pakar_batch_refuse_the_same_text_with_the_same_message(client, row_count, data):
     """One JSON reader: what the API refuses as bad_json, `pakar batch` refuses as invalid_json, in the same words."""
     response = _raw_post(client, data)
     line, failed = batch.answer_line(knowledge_of(client), data)
@@ -312,7 +402,7 @@ def test_the_api_and_pakar_batch_refuse_the_same_text_with_the_same_message(clie
     api_error = response.get_json()["error"]
     assert api_error["code"] == "bad_json"
     assert json.loads(line) == {"id": None, "error": {"code": "invalid_json", "message": api_error["message"]}}
-    assert count() == 0
+    assert row_count() == 0
 
 
 def knowledge_of(client):
@@ -341,8 +431,7 @@ BAD_REQUESTS = [
     ("no answers", {"mode": "screening"}, "missing_answers"),
     ("answers a list", {"mode": "screening", "answers": ["tidak"] * 6}, "missing_answers"),
     ("answer null", {"mode": "screening", "answers": {**ALL_NO, "Q6": None}}, "bad_answer"),
-    ("Q6 left out", {"mode": "screening", "answers": {k: v for k, v in ALL_NO.items() if k != "Q6"}},
-     "missing_answer"),
+    ("Q6 left out", {"mode": "screening", "answers": {k: v for k, v in ALL_NO.items() if k != "Q6"}}, "missing_answer"),
     ("unknown question", {"mode": "screening", "answers": {**ALL_NO, "Q7": "ya"}}, "unknown_question"),
     ("ragu where only ya/tidak", {"mode": "screening", "answers": {**ALL_NO, "Q2": "ragu"}}, "bad_answer"),
     ("answer a number", {"mode": "screening", "answers": {**ALL_NO, "Q1": 1}}, "bad_answer"),
@@ -366,44 +455,60 @@ BAD_REQUESTS = [
 
 
 @pytest.mark.parametrize("request_body, code", [b[1:] for b in BAD_REQUESTS], ids=[b[0] for b in BAD_REQUESTS])
-def test_bad_request_gets_the_engines_code_and_nothing_is_stored(client, count, engine_answer, request_body,
-                                                                   code):
+def test_bad_request_gets_the_engines_code_and_nothing_is_stored(client, row_count, engine_answer, request_body, code):
     response = _post(client, request_body)
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"]["code"] == code
-    with pytest.raises(rules.InputError) as refused:     # the very message `pakar batch` gives
+    with pytest.raises(rules.InputError) as refused:  # the very message `pakar batch` gives
         engine_answer(request_body)
     assert body == {"error": {"code": refused.value.code, "message": refused.value.message}}
-    assert count() == 0
+    assert row_count() == 0
 
 
-@pytest.mark.parametrize("request_id, echoed", [
-    ("abc", "abc"), (7, 7), (1.5, 1.5), ("", ""), (0, 0), (-3, -3),
-], ids=["text", "integer", "decimal", "empty text", "zero", "negative"])
-def test_error_echoes_a_usable_request_id(client, count, request_id, echoed):
+@pytest.mark.parametrize(
+    "request_id, echoed",
+    [
+        ("abc", "abc"),
+        (7, 7),
+        (1.5, 1.5),
+        ("", ""),
+        (0, 0),
+        (-3, -3),
+    ],
+    ids=["text", "integer", "decimal", "empty text", "zero", "negative"],
+)
+def test_error_echoes_a_usable_request_id(client, row_count, request_id, echoed):
     response = _post(client, {"mode": "diagnosis", "id": request_id, "symptoms": {"XX": 1}})
     assert response.status_code == 400
     assert response.get_json()["request_id"] == echoed
-    assert count() == 0
+    assert row_count() == 0
 
 
-@pytest.mark.parametrize("body", [
-    '{"mode": "diagnosis", "id": 2.0, "symptoms": {"XX": 1}}',
-    '{"mode": "diagnosis", "id": 2, "symptoms": {"XX": 1}}',
-    '{"mode": "diagnosis", "id": 2e0, "symptoms": {"XX": 1}}',
-], ids=["2.0", "2", "2e0"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"mode": "diagnosis", "id": 2.0, "symptoms": {"XX": 1}}',
+        '{"mode": "diagnosis", "id": 2, "symptoms": {"XX": 1}}',
+        '{"mode": "diagnosis", "id": 2e0, "symptoms": {"XX": 1}}',
+    ],
+    ids=["2.0", "2", "2e0"],
+)
 def test_an_integral_request_id_is_echoed_as_an_integer(client, body):
     echoed = _raw_post(client, body).get_json()["request_id"]
     assert (echoed, type(echoed)) == (2, int)
 
 
-@pytest.mark.parametrize("request_body", [
-    {"mode": "diagnosis", "id": {"a": 1}, "symptoms": {"XX": 1}},
-    {"mode": "diagnosis", "id": True, "symptoms": {}},
-    {"mode": "diagnosis", "id": None, "symptoms": {"XX": 1}},
-    {"mode": "diagnosis", "symptoms": {"XX": 1}},
-], ids=["object", "true", "null", "absent"])
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"mode": "diagnosis", "id": {"a": 1}, "symptoms": {"XX": 1}},
+        {"mode": "diagnosis", "id": True, "symptoms": {}},
+        {"mode": "diagnosis", "id": None, "symptoms": {"XX": 1}},
+        {"mode": "diagnosis", "symptoms": {"XX": 1}},
+    ],
+    ids=["object", "true", "null", "absent"],
+)
 def test_error_has_no_request_id_without_a_usable_one(client, request_body):
     body = _post(client, request_body).get_json()
     assert set(body) == {"error"}
@@ -414,87 +519,120 @@ def test_request_id_null_is_like_no_id(client):
     assert body["request_id"] is None
 
 
-def test_body_of_exactly_64_kib_is_read_and_one_byte_more_is_too_large(client, count):
+def test_body_of_exactly_64_kib_is_read_and_one_byte_more_is_too_large(client, row_count):
     request_text = _json(DIAGNOSIS)
     limit = 64 * 1024
     fits = _raw_post(client, request_text + " " * (limit - len(request_text)))
     assert fits.status_code == 201
     too_large = _raw_post(client, request_text + " " * (limit + 1 - len(request_text)))
     assert too_large.status_code == 413
-    assert too_large.get_json() == {"error": {"code": "too_large", "message": "Isi permintaan lebih dari 65536 "
-                                                                              "byte; satu konsultasi jauh lebih "
-                                                                              "kecil."}}
-    assert count() == 1
+    assert too_large.get_json() == {
+        "error": {
+            "code": "too_large",
+            "message": "Isi permintaan lebih dari 65536 byte; satu konsultasi jauh lebih kecil.",
+        }
+    }
+    assert row_count() == 1
 
 
-@pytest.mark.parametrize("method, url, status, code", [
-    ("get", POST_URL, 405, "method_not_allowed"),
-    ("put", POST_URL, 405, "method_not_allowed"),
-    ("post", f"{POST_URL}/{UNKNOWN_ID}", 405, "method_not_allowed"),
-    ("patch", f"{POST_URL}/{UNKNOWN_ID}", 405, "method_not_allowed"),
-    ("post", f"{API}/kb", 405, "method_not_allowed"),
-    ("delete", f"{API}/openapi.json", 405, "method_not_allowed"),
-    ("get", f"{API}/consultation", 404, "unknown_path"),
-    ("get", f"{POST_URL}/", 404, "unknown_path"),
-    ("get", f"{POST_URL}/{UNKNOWN_ID}/trace", 404, "unknown_path"),
-    ("post", "/api/v2/consultations", 404, "unknown_path"),
-    ("get", "/api/", 404, "unknown_path"),
-    ("get", f"{POST_URL}/{UNKNOWN_ID}", 404, "not_found"),
-    ("delete", f"{POST_URL}/{UNKNOWN_ID}", 404, "not_found"),
-    ("get", f"{POST_URL}/short", 404, "not_found"),
-    ("get", f"{POST_URL}/{'A' * 25}", 404, "not_found"),
-    ("delete", f"{POST_URL}/{'%21' * 24}", 404, "not_found"),
-    ("get", f"{API}/kb?lang=fr", 400, "bad_lang"),
-    ("get", f"{API}/kb?lang=", 400, "bad_lang"),
-    ("get", f"{POST_URL}/{UNKNOWN_ID}?lang=EN", 400, "bad_lang"),
-    ("delete", f"{POST_URL}/{UNKNOWN_ID}?lang=de", 400, "bad_lang"),
-    ("post", f"{POST_URL}?lang=xx", 400, "bad_lang"),
-])
-def test_wrong_method_path_id_or_query_lang_is_a_json_error(client, count, method, url, status, code):
+@pytest.mark.parametrize(
+    "method, url, status, code",
+    [
+        ("get", POST_URL, 405, "method_not_allowed"),
+        ("put", POST_URL, 405, "method_not_allowed"),
+        ("post", f"{POST_URL}/{UNKNOWN_ID}", 405, "method_not_allowed"),
+        ("patch", f"{POST_URL}/{UNKNOWN_ID}", 405, "method_not_allowed"),
+        ("post", f"{API}/kb", 405, "method_not_allowed"),
+        ("delete", f"{API}/openapi.json", 405, "method_not_allowed"),
+        ("get", f"{API}/consultation", 404, "unknown_path"),
+        ("get", f"{POST_URL}/", 404, "unknown_path"),
+        ("get", f"{POST_URL}/{UNKNOWN_ID}/trace", 404, "unknown_path"),
+        ("post", "/api/v2/consultations", 404, "unknown_path"),
+        ("get", "/api/", 404, "unknown_path"),
+        ("get", f"{POST_URL}/{UNKNOWN_ID}", 404, "not_found"),
+        ("delete", f"{POST_URL}/{UNKNOWN_ID}", 404, "not_found"),
+        ("get", f"{POST_URL}/short", 404, "not_found"),
+        ("get", f"{POST_URL}/{'A' * 25}", 404, "not_found"),
+        ("delete", f"{POST_URL}/{'%21' * 24}", 404, "not_found"),
+        ("get", f"{API}/kb?lang=fr", 400, "bad_lang"),
+        ("get", f"{API}/kb?lang=", 400, "bad_lang"),
+        ("get", f"{POST_URL}/{UNKNOWN_ID}?lang=EN", 400, "bad_lang"),
+        ("delete", f"{POST_URL}/{UNKNOWN_ID}?lang=de", 400, "bad_lang"),
+        ("post", f"{POST_URL}?lang=xx", 400, "bad_lang"),
+    ],
+)
+def test_wrong_method_path_id_or_query_lang_is_a_json_error(client, row_count, method, url, status, code):
     _post(client, DIAGNOSIS)
     response = getattr(client, method)(url)
     assert response.status_code == status
     assert response.mimetype == "application/json"
     assert response.get_json()["error"]["code"] == code
-    assert count() == 1
+    assert row_count() == 1
 
 
 def test_wrong_method_names_the_allowed_ones(client):
     response = client.put(f"{POST_URL}/{UNKNOWN_ID}")
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "DELETE"}
     assert response.get_json()["error"]["message"] == (
-        "Metode PUT tidak berlaku di sini; yang boleh: DELETE, GET, HEAD, OPTIONS.")
+        "Metode PUT tidak berlaku di sini; yang boleh: DELETE, GET, HEAD, OPTIONS."
+    )
 
 
 # --- messages in the request's language ----------------------------------------------------------------
 
 MESSAGES = [
-    ("post", POST_URL, {"mode": "diagnosis", "lang": "en", "symptoms": {"gc03": 1}},
-     "There is no symptom 'gc03'. 'GC03'? Symptom codes run from GC01 to GC20."),
-    ("post", POST_URL, {"mode": "diagnosis", "symptoms": {"gc03": 1}},
-     "Gejala 'gc03' tidak ada. 'GC03'? Kode gejala: GC01 sampai GC20."),
-    ("post", f"{POST_URL}?lang=en", {"mode": "diagnosis", "symptoms": {"gc03": 1}},
-     "Gejala 'gc03' tidak ada. 'GC03'? Kode gejala: GC01 sampai GC20."),   # the body decides, not the URL
-    ("post", POST_URL, {"mode": "screening", "lang": "en", "answers": {"Q1": "ya"}},
-     "Question Q2 has no answer."),
-    ("post", POST_URL, {"mode": "diagnosis", "lang": "en", "symptoms": {"GC03": 0.5}},
-     "Certainty 0.5 for GC03 is not on the scale; choose: 0 (tidak), 0.2 (mungkin_tidak), 0.4 (mungkin_iya), "
-     "0.6 (kemungkinan_besar), 0.8 (hampir_pasti), 1 (pasti)."),
-    ("post", f"{POST_URL}?lang=en", '{"mode": "diagnosis",}',
-     "The request body is not valid JSON (line 1, column 22)."),
+    (
+        "post",
+        POST_URL,
+        {"mode": "diagnosis", "lang": "en", "symptoms": {"gc03": 1}},
+        "There is no symptom 'gc03'. 'GC03'? Symptom codes run from GC01 to GC20.",
+    ),
+    (
+        "post",
+        POST_URL,
+        {"mode": "diagnosis", "symptoms": {"gc03": 1}},
+        "Gejala 'gc03' tidak ada. 'GC03'? Kode gejala: GC01 sampai GC20.",
+    ),
+    (
+        "post",
+        f"{POST_URL}?lang=en",
+        {"mode": "diagnosis", "symptoms": {"gc03": 1}},
+        "Gejala 'gc03' tidak ada. 'GC03'? Kode gejala: GC01 sampai GC20.",
+    ),  # the body decides, not the URL
+    ("post", POST_URL, {"mode": "screening", "lang": "en", "answers": {"Q1": "ya"}}, "Question Q2 has no answer."),
+    (
+        "post",
+        POST_URL,
+        {"mode": "diagnosis", "lang": "en", "symptoms": {"GC03": 0.5}},
+        "Certainty 0.5 for GC03 is not on the scale; choose: 0 (tidak), 0.2 (mungkin_tidak), 0.4 (mungkin_iya), "
+        "0.6 (kemungkinan_besar), 0.8 (hampir_pasti), 1 (pasti).",
+    ),
+    (
+        "post",
+        f"{POST_URL}?lang=en",
+        '{"mode": "diagnosis",}',
+        "The request body is not valid JSON (line 1, column 22).",
+    ),
     ("post", POST_URL, '{"mode": "diagnosis",}', "Isi permintaan bukan JSON yang sah (baris 1, kolom 22)."),
     ("post", f"{POST_URL}?lang=en", '{"a": 1,\n "a": 2}', "The key 'a' appears more than once in one object."),
     ("post", f"{POST_URL}?lang=en", '{"a": NaN}', "NaN is not a JSON number; send a finite number."),
     ("post", POST_URL, '{"a": -Infinity}', "-Infinity bukan angka JSON; kirim angka yang terhingga."),
-    ("post", f"{POST_URL}?lang=en", '{"a": 1e999}',
-     "The number 1e999 is outside the range of interoperable JSON numbers."),
-    ("post", f"{POST_URL}?lang=en", '[' * 5000, "The request's JSON is nested too deeply."),
+    (
+        "post",
+        f"{POST_URL}?lang=en",
+        '{"a": 1e999}',
+        "The number 1e999 is outside the range of interoperable JSON numbers.",
+    ),
+    ("post", f"{POST_URL}?lang=en", "[" * 5000, "The request's JSON is nested too deeply."),
     ("post", f"{POST_URL}?lang=en", b'"\xc3"', "The request body must be JSON in UTF-8."),
-    ("get", f"{POST_URL}/{UNKNOWN_ID}?lang=en", None,
-     "There is no stored result with that id (it may have been deleted)."),
-    ("delete", f"{POST_URL}/{UNKNOWN_ID}", None,
-     "Tidak ada hasil tersimpan dengan id itu (mungkin sudah dihapus)."),
-    ("get", f"{API}/kb?lang=fr", None, "Bahasa 'fr' tidak tersedia; gunakan \"id\" atau \"en\"."),
+    (
+        "get",
+        f"{POST_URL}/{UNKNOWN_ID}?lang=en",
+        None,
+        "There is no stored result with that id (it may have been deleted).",
+    ),
+    ("delete", f"{POST_URL}/{UNKNOWN_ID}", None, "Tidak ada hasil tersimpan dengan id itu (mungkin sudah dihapus)."),
+    ("get", f"{API}/kb?lang=fr", None, 'Bahasa \'fr\' tidak tersedia; gunakan "id" atau "en".'),
     ("get", f"{API}/nothing?lang=en", None, "There is no such API address; see /api/v1/openapi.json."),
     ("get", f"{API}/nothing", None, "Alamat API ini tidak ada; lihat /api/v1/openapi.json."),
     ("get", f"{POST_URL}?lang=en", None, "Method GET is not allowed here; allowed: OPTIONS, POST."),
@@ -519,43 +657,53 @@ def test_not_json_message_in_english_when_asked(client):
 
 # --- faults on our side ----------------------------------------------------------------------------------
 
+
 def _boom(*args, **kwargs):
     raise RuntimeError("database down")
 
 
-@pytest.mark.parametrize("target, method, url", [
-    ("save", "post", POST_URL),
-    ("get", "get", f"{POST_URL}/{UNKNOWN_ID}"),
-    ("remove", "delete", f"{POST_URL}/{UNKNOWN_ID}?lang=en"),
-])
-def test_a_fault_on_our_side_is_a_json_500_and_stores_nothing(client, count, monkeypatch, target, method, url):
+@pytest.mark.parametrize(
+    "target, method, url",
+    [
+        ("save", "post", POST_URL),
+        ("get", "get", f"{POST_URL}/{UNKNOWN_ID}"),
+        ("remove", "delete", f"{POST_URL}/{UNKNOWN_ID}?lang=en"),
+    ],
+)
+def test_a_fault_on_our_side_is_a_json_500_and_stores_nothing(client, row_count, monkeypatch, target, method, url):
     monkeypatch.setattr(store, target, _boom)
     response = getattr(client, method)(url, json=DIAGNOSIS) if method == "post" else getattr(client, method)(url)
     assert response.status_code == 500
     lang = "en" if "lang=en" in url else "id"
-    expected = {"id": "Terjadi kesalahan di sistem; tidak ada yang disimpan. Silakan coba lagi.",
-                "en": "Something went wrong on our side; nothing was stored. Please try again."}[lang]
+    expected = {
+        "id": "Terjadi kesalahan di sistem; tidak ada yang disimpan. Silakan coba lagi.",
+        "en": "Something went wrong on our side; nothing was stored. Please try again.",
+    }[lang]
     assert response.get_json() == {"error": {"code": "internal", "message": expected}}
     monkeypatch.undo()
-    assert count() == 0
+    assert row_count() == 0
 
 
 # --- no cookies, no CSRF ---------------------------------------------------------------------------------
 
+
 def test_forms_need_a_csrf_token_but_the_api_does_not(client):
     form = client.post("/diagnosis", data={"GC03": "1"})
-    assert form.status_code == 400                         # CSRF is on in this app
+    assert form.status_code == 400  # CSRF is on in this app
     created = _post(client, DIAGNOSIS)
     assert created.status_code == 201
     assert client.delete(f"{POST_URL}/{created.get_json()['id']}").status_code == 204
 
 
-@pytest.mark.parametrize("method, url, body", [
-    ("post", POST_URL, DIAGNOSIS),
-    ("post", POST_URL, {"mode": "nope"}),
-    ("get", f"{API}/kb?lang=en", None),
-    ("get", f"{POST_URL}/{UNKNOWN_ID}", None),
-])
+@pytest.mark.parametrize(
+    "method, url, body",
+    [
+        ("post", POST_URL, DIAGNOSIS),
+        ("post", POST_URL, {"mode": "nope"}),
+        ("get", f"{API}/kb?lang=en", None),
+        ("get", f"{POST_URL}/{UNKNOWN_ID}", None),
+    ],
+)
 def test_the_api_sets_no_cookie(client, method, url, body):
     response = getattr(client, method)(url, json=body) if body is not None else getattr(client, method)(url)
     assert "Set-Cookie" not in response.headers
