@@ -1,4 +1,5 @@
 """Errors of the rules package. Each carries a stable ``code`` and a message a person understands."""
+
 from __future__ import annotations
 
 

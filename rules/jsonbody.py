@@ -11,6 +11,7 @@ Stricter than Python's :mod:`json`, and the same for both front-ends:
 Every refusal is a :class:`rules.errors.JSONError` whose ``reason`` is a code of
 :data:`rules.messages.JSON_ERRORS`, its message in the language asked for.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,13 +42,13 @@ class _Refused(Exception):  # noqa: N818 - internal signal, re-raised as JSONErr
 
 def short(text: str, limit: int = QUOTE_LIMIT) -> str:
     """``text`` cut to ``limit`` characters, with "..." when it was longer."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _fits(text: str) -> Decimal:
     """The JSON number ``text`` exactly, when it fits a double."""
     value = Decimal(text)
-    as_float = float(value)   # inf, or 0.0 when it underflows; never raises
+    as_float = float(value)  # inf, or 0.0 when it underflows; never raises
     if not math.isfinite(as_float) or (as_float == 0 and value != 0):
         # Refused before any exact arithmetic: an exponent of a billion would cost a billion digits.
         raise _Refused("bad_json_range", value=short(text))
@@ -63,7 +64,7 @@ def _integer(text: str) -> int:
 
 
 def _constant(name: str):
-    raise _Refused("bad_json_constant", value=name)   # NaN, Infinity, -Infinity: Python's json accepts them
+    raise _Refused("bad_json_constant", value=name)  # NaN, Infinity, -Infinity: Python's json accepts them
 
 
 def _object(pairs: list) -> dict:
@@ -100,8 +101,9 @@ def loads(data: bytes | str, lang: str = DEFAULT_LANGUAGE):
             except UnicodeDecodeError as exc:
                 raise _Refused("bad_json_encoding") from exc
         try:
-            value = json.loads(data, parse_float=_decimal, parse_int=_integer, parse_constant=_constant,
-                               object_pairs_hook=_object)
+            value = json.loads(
+                data, parse_float=_decimal, parse_int=_integer, parse_constant=_constant, object_pairs_hook=_object
+            )
         except json.JSONDecodeError as exc:
             raise _Refused("bad_json", line=exc.lineno, column=exc.colno) from exc
         except RecursionError as exc:

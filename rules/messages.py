@@ -4,6 +4,7 @@ A client branches on the code; a person reads the message. The texts are English
 placeholders, translated in the one catalogue (``rules/translations``) through :mod:`rules.i18n`, so the
 untranslated-string test covers them as it covers the web pages.
 """
+
 from __future__ import annotations
 
 from babel.lists import format_list
@@ -15,7 +16,7 @@ REQUEST_ERRORS = {
     # The codes the engine refuses a consultation request with (rules.requests raises InputError with them).
     "not_an_object": N_('The request must be a JSON object, e.g. {"mode": "screening", ...}.'),
     "missing_mode": N_('The mode is missing: add "mode": "screening" or "diagnosis".'),
-    "bad_mode": N_("Unknown mode '%(value)s'; use \"screening\" or \"diagnosis\"."),
+    "bad_mode": N_('Unknown mode \'%(value)s\'; use "screening" or "diagnosis".'),
     "bad_lang": N_("Language '%(value)s' is not available; use %(languages)s."),
     "bad_id": N_('"id" must be text or a number.'),
     "unexpected_key": N_("Unknown key '%(value)s' for mode %(mode)s; allowed: %(allowed)s."),

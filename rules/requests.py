@@ -9,6 +9,7 @@
 The request's text is read by :mod:`rules.jsonbody` (one strict reader for ``pakar batch`` and the API);
 this module checks what that text means against the KB.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -32,8 +33,8 @@ class Request:
     mode: str
     lang: str
     id: object
-    answers: dict | None = None       # screening: question -> answer code
-    symptoms: dict | None = None      # diagnosis: symptom -> Fraction (> 0 only)
+    answers: dict | None = None  # screening: question -> answer code
+    symptoms: dict | None = None  # diagnosis: symptom -> Fraction (> 0 only)
 
 
 def _fail(code, lang, **values) -> NoReturn:
@@ -151,8 +152,14 @@ def _symptoms(kb, raw, lang) -> dict:
     out = {}
     for code, value in given.items():
         if code not in codes:
-            _fail("unknown_symptom", lang, value=code, hint=_hint(code, codes), first=codes[0] if codes else "-",
-                  last=codes[-1] if codes else "-")
+            _fail(
+                "unknown_symptom",
+                lang,
+                value=code,
+                hint=_hint(code, codes),
+                first=codes[0] if codes else "-",
+                last=codes[-1] if codes else "-",
+            )
         cf = by_code.get(value) if isinstance(value, str) and value in by_code else to_fraction(value)
         if cf is None or cf not in levels:
             _fail("bad_certainty", lang, value=code, answer=value, allowed=allowed)

@@ -5,6 +5,7 @@ Each command lives in its own module with its arguments (:mod:`rules.cli.kbtools
 :mod:`rules.cli.common`: 0 success, 1 the work was done but something failed, 2 the command could not run. A
 command that cannot run says why in one line on standard error, never with a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ from kb.errors import KBError
 from rules.cli import batch, console, kbtools
 from rules.cli.common import EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, CommandError, say_error
 
-INTERRUPTED = 130   # the shell's status for a command ended by Ctrl+C (128 + SIGINT)
+INTERRUPTED = 130  # the shell's status for a command ended by Ctrl+C (128 + SIGINT)
 
 
 class _Version(argparse.Action):
@@ -35,8 +36,9 @@ class _Version(argparse.Action):
 
 def parser() -> argparse.ArgumentParser:
     """``pakar``'s argument parser, every command included."""
-    p = argparse.ArgumentParser(prog="pakar", description="Pakar: COVID-19 early-detection expert system"
-                                " (a screening aid, not a diagnosis).")
+    p = argparse.ArgumentParser(
+        prog="pakar", description="Pakar: COVID-19 early-detection expert system (a screening aid, not a diagnosis)."
+    )
     p.add_argument("--version", action=_Version, nargs=0, help="print the package and bundled KB versions")
     commands = p.add_subparsers(dest="command", required=True)
     for module in (kbtools, console, batch):
@@ -47,10 +49,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Run ``pakar`` with ``argv`` (the command line when None); return its exit status."""
     try:
-        args = parser().parse_args(argv)   # --version loads the KB here
+        args = parser().parse_args(argv)  # --version loads the KB here
         return args.func(args)
     except KBError as exc:
-        print(str(exc), file=sys.stderr)   # its file:line problems, one per line
+        print(str(exc), file=sys.stderr)  # its file:line problems, one per line
         return EXIT_UNUSABLE
     except CommandError as exc:
         say_error(str(exc))

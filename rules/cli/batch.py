@@ -5,6 +5,7 @@ each worker builds its engines once, from the KB the command loaded. A bad line 
 own output line; the others are still answered. Lines are read by :mod:`rules.jsonbody`, as the JSON API reads
 a body: a line it refuses gets the code ``invalid_json`` and the reader's message.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ from rules import consultation, jsonbody
 from rules.cli.common import EXIT_FAILED, EXIT_OK, KB_HELP, CommandError
 from rules.errors import JSONError
 
-PARALLEL_FROM = 400   # below this, starting worker processes costs more than it saves
+PARALLEL_FROM = 400  # below this, starting worker processes costs more than it saves
 CHUNK = 64
 
 _worker_kb = None
@@ -98,6 +99,7 @@ def command(args) -> int:
     progress = None
     if sys.stderr.isatty() and len(lines) >= 1000:
         from tqdm import tqdm
+
         progress = functools.partial(tqdm, unit="line", file=sys.stderr)
     failed = run(knowledge, lines, sys.stdout, workers=args.workers, trace=not args.no_trace, progress=progress)
     sys.stdout.flush()

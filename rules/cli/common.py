@@ -4,6 +4,7 @@ Exit status: 0 success; 1 the work was done but something failed (a KB check tha
 case that fails, a batch line that could not be answered, a cancelled consultation); 2 the command could not
 run (bad usage, a file that cannot be read, a KB that does not load).
 """
+
 from __future__ import annotations
 
 import sys
@@ -26,9 +27,12 @@ def say_error(text: str) -> None:
 
 def add_lang_argument(parser) -> None:
     """``--lang``, with the languages Pakar speaks (kb.languages is the one list)."""
-    parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE,
-                        help=f"language of the texts (default: {DEFAULT_LANGUAGE})")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the texts (default: {DEFAULT_LANGUAGE})",
+    )
 
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNUSABLE", "KB_HELP", "CommandError", "add_lang_argument",
-           "say_error"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_UNUSABLE", "KB_HELP", "CommandError", "add_lang_argument", "say_error"]

@@ -3,6 +3,7 @@
 At any question: ``?`` explains WHY it is asked (which rules use the answer), ``<`` goes back to the
 previous question (answers are kept), Enter on a diagnosis question keeps the default "No".
 """
+
 from __future__ import annotations
 
 import sys
@@ -35,8 +36,14 @@ class Console:
         self.say(tr(lang, "Pakar — COVID-19 early detection"))
         if kb.emergency:
             em = kb.emergency
-            self.say(tr(lang, "DANGER SIGNS — go to an emergency department or call %(number)s (%(name)s) if there"
-                              " is:", number=em.hotline_number, name=em.hotline_name.get(lang)))
+            self.say(
+                tr(
+                    lang,
+                    "DANGER SIGNS — go to an emergency department or call %(number)s (%(name)s) if there is:",
+                    number=em.hotline_number,
+                    name=em.hotline_name.get(lang),
+                )
+            )
             for sign in em.signs:
                 self.say(f"  ! {sign.text.get(lang)}")
         self.say(textwrap.fill(kb.disclaimer.get(lang), 100))
@@ -45,10 +52,12 @@ class Console:
     def menu(self) -> str:
         """The choice of consultation, with the KB's counts of questions and symptoms."""
         lang = self.lang
-        return tr(lang, "Choose a consultation: 1) Quick screening (%(questions)s)  2) Detailed diagnosis"
-                        " (%(symptoms)s)",
-                  questions=trn(lang, "%(num)d question", "%(num)d questions", len(self.kb.questions)),
-                  symptoms=trn(lang, "%(num)d symptom", "%(num)d symptoms", len(self.kb.symptoms)))
+        return tr(
+            lang,
+            "Choose a consultation: 1) Quick screening (%(questions)s)  2) Detailed diagnosis (%(symptoms)s)",
+            questions=trn(lang, "%(num)d question", "%(num)d questions", len(self.kb.questions)),
+            symptoms=trn(lang, "%(num)d symptom", "%(num)d symptoms", len(self.kb.symptoms)),
+        )
 
     def choose_mode(self) -> str:
         while True:
@@ -107,9 +116,16 @@ class Console:
         def asker(i, q, previous):
             labels = [kb.answer_label(a).get(lang) for a in q.answers]
             default = q.answers.index(previous) if previous in q.answers else None
-            picked = self._pick(tr(lang, "Question %(n)d/%(total)d", n=i + 1, total=len(questions)), q.text.get(lang),
-                                q.help.get(lang) if q.help else None, labels, default, q.code)
+            picked = self._pick(
+                tr(lang, "Question %(n)d/%(total)d", n=i + 1, total=len(questions)),
+                q.text.get(lang),
+                q.help.get(lang) if q.help else None,
+                labels,
+                default,
+                q.code,
+            )
             return q.answers[picked] if picked >= 0 else -1
+
         answers = self._walk(questions, asker)
         return {"mode": "screening", "answers": answers, "lang": lang}
 
@@ -123,11 +139,17 @@ class Console:
         def asker(i, s, previous):
             default = next((n for n, level in enumerate(kb.scale) if level.code == previous), 0)
             group = kb.group_name(s.category).get(lang)
-            picked = self._pick(tr(lang, "Symptom %(n)d/%(total)d [%(group)s]", n=i + 1, total=len(symptoms),
-                                   group=group),
-                                s.question.get(lang), s.help.get(lang) if s.help else None, labels, default, s.code,
-                                start=0)
+            picked = self._pick(
+                tr(lang, "Symptom %(n)d/%(total)d [%(group)s]", n=i + 1, total=len(symptoms), group=group),
+                s.question.get(lang),
+                s.help.get(lang) if s.help else None,
+                labels,
+                default,
+                s.code,
+                start=0,
+            )
             return kb.scale[picked].code if picked >= 0 else -1
+
         answers = self._walk(symptoms, asker)
         return {"mode": "diagnosis", "symptoms": {code: level for code, level in answers.items()}, "lang": lang}
 
@@ -153,8 +175,15 @@ class Console:
         for line in result["how"]:
             self.say(textwrap.fill(line, 110, subsequent_indent="    "))
         self.say("\n" + textwrap.fill(result["disclaimer"], 100))
-        self.say(tr(lang, "Knowledge base %(id)s %(label)s, version %(version)s", id=self.kb.id, label=self.kb.label,
-                    version=result["kb_version"]))
+        self.say(
+            tr(
+                lang,
+                "Knowledge base %(id)s %(label)s, version %(version)s",
+                id=self.kb.id,
+                label=self.kb.label,
+                version=result["kb_version"],
+            )
+        )
 
     def run(self, mode: str | None = None) -> dict:
         self.banner()

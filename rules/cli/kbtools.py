@@ -1,4 +1,5 @@
 """``pakar kb check|test|why``: the knowledge engineer's tools (English output, for people editing ``kb/``)."""
+
 from __future__ import annotations
 
 import kb
@@ -10,11 +11,15 @@ from rules.cli.common import EXIT_FAILED, EXIT_OK, KB_HELP, CommandError, add_la
 def check(args) -> int:
     """Validate, verify, and run the stored cases; 0 only when all is clean."""
     knowledge = kb.load(args.dir)
-    print(f"{knowledge.path}: {knowledge.id} {knowledge.label} (version {knowledge.short_version}),"
-          f" {len(knowledge.files)} files")
-    print(f"  {len(knowledge.symptoms)} symptoms, {len(knowledge.hypotheses)} hypotheses, {len(knowledge.rules)}"
-          f" CF rules, {len(knowledge.questions)} questions, {len(knowledge.decisions)} decisions,"
-          f" {len(knowledge.cases)} cases")
+    print(
+        f"{knowledge.path}: {knowledge.id} {knowledge.label} (version {knowledge.short_version}),"
+        f" {len(knowledge.files)} files"
+    )
+    print(
+        f"  {len(knowledge.symptoms)} symptoms, {len(knowledge.hypotheses)} hypotheses, {len(knowledge.rules)}"
+        f" CF rules, {len(knowledge.questions)} questions, {len(knowledge.decisions)} decisions,"
+        f" {len(knowledge.cases)} cases"
+    )
     report = verify(knowledge)
     for observation in report.observations:
         print(f"  {observation}")
@@ -22,8 +27,10 @@ def check(args) -> int:
     failed = [r for r in results if not r.passed]
     for r in failed:
         print(f"  {r.case.loc}: case {r.label} failed: {r.detail}")
-    print(f"verification: {report.count('error')} errors, {report.count('warning')} warnings;"
-          f" cases: {len(results) - len(failed)} passed, {len(failed)} failed")
+    print(
+        f"verification: {report.count('error')} errors, {report.count('warning')} warnings;"
+        f" cases: {len(results) - len(failed)} passed, {len(failed)} failed"
+    )
     clean = report.clean and not failed
     print("clean" if clean else "NOT clean")
     return EXIT_OK if clean else EXIT_FAILED
@@ -39,8 +46,10 @@ def test(args) -> int:
     for r in results:
         if args.quiet and r.passed:
             continue
-        print(f"{r.label:<{width}}  {r.case.mode:<9}  {r.expected!s:<6}  {r.got!s:<6}  "
-              f"{'pass' if r.passed else 'FAIL':<6}  {r.detail}")
+        print(
+            f"{r.label:<{width}}  {r.case.mode:<9}  {r.expected!s:<6}  {r.got!s:<6}  "
+            f"{'pass' if r.passed else 'FAIL':<6}  {r.detail}"
+        )
     failed = sum(1 for r in results if not r.passed)
     print(f"{len(results) - failed} of {len(results)} case runs passed ({len(knowledge.cases)} cases)")
     return EXIT_OK if not failed else EXIT_FAILED

@@ -1,4 +1,5 @@
 """Concurrent consultations: one engine per thread, results identical to running them one by one."""
+
 from __future__ import annotations
 
 import itertools
@@ -22,8 +23,13 @@ def workload(knowledge, n=120):
     for i in range(n):
         if i % 3 == 0:
             combo = answers[(i * 7) % len(answers)]
-            out.append({"id": i, "mode": "screening", "answers": dict(zip(["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"],
-                                                                          combo, strict=True))})
+            out.append(
+                {
+                    "id": i,
+                    "mode": "screening",
+                    "answers": dict(zip(["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"], combo, strict=True)),
+                }
+            )
         else:
             picked = {codes[(i * k + 3) % len(codes)]: LEVELS[(i + k) % 5] for k in range(1, 1 + i % 8)}
             out.append({"id": i, "mode": "diagnosis", "symptoms": picked})
