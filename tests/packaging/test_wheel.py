@@ -203,6 +203,30 @@ def test_wheel_carries_the_compiled_catalogue_and_the_data(wheel):
     assert not {"weasyprint", "psycopg", "pytest"} & declared
 
 
+DATA_FOLDERS = (
+    "kb/covid19",
+    "webui/templates",
+    "webui/static",
+    "webui/content",
+    "webui/migrations",
+    "reports/templates",
+    "reports/static",
+    "rules/translations",
+)
+
+
+def test_wheel_carries_every_data_file_of_the_tree(wheel):
+    # Every file git would ship from the data folders (no caches, no compiled catalogue: that one is built).
+    names = set(zipfile.ZipFile(wheel).namelist())
+    wanted = {
+        path.relative_to(ROOT).as_posix()
+        for folder in DATA_FOLDERS
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".mo", ".pot")
+    }
+    assert wanted - names == set()
+
+
 @pytest.mark.parametrize("command", ["version", "check", "module", "app"])
 def test_without_experta_one_line_gives_the_two_step_recipe(without_experta, command):
     done = without_experta[command]
