@@ -22,6 +22,7 @@ def engine(bundled):
     return build_engine(bundled, "diagnosis")
 
 
+@pytest.mark.slow  # writes and loads a KB ten times the bundled one
 def test_synthetic_10x_loads_with_exact_counts(bundled, tmp_path):
     scaled = synthetic.load(tmp_path / "x10", 10, bundled)
     assert (len(scaled.symptoms), len(scaled.rules), len(scaled.hypotheses)) == (200, 270, 20)

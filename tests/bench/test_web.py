@@ -11,6 +11,8 @@ from bench import server, web
 from bench.__main__ import web_lines
 from bench.stats import Series, median, percentile
 
+pytestmark = pytest.mark.slow  # a real gunicorn
+
 TINY = web.Settings(requests=20, warmup=8, null_requests=20, engine_rounds=1, storage_rounds=1, workers=2,
                     mix_size=30)
 

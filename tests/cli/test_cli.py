@@ -344,6 +344,7 @@ def test_consult_menu_counts_the_kbs_questions_and_symptoms(pakar, lang, menu):
 # --- the installed command -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # new processes
 @pytest.mark.parametrize(
     "command",
     [

@@ -76,6 +76,7 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("name", LONGEST)
+@pytest.mark.slow  # WeasyPrint
 def test_longest_reports_are_one_a4_page(kb, gettext, name, lang):
     """The worst case on paper: every line the template can add (for someone else, a stale KB) as well."""
     _, request, outcome = case(name)
@@ -98,6 +99,7 @@ def test_longest_reports_are_one_a4_page(kb, gettext, name, lang):
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("name, request_body, outcome", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.slow  # WeasyPrint
 def test_pdf_of_each_kind(kb, gettext, name, request_body, outcome, lang):
     data = render_pdf(make_context(kb, request_body, lang), gettext=gettext(lang))
     assert data.startswith(b"%PDF-")

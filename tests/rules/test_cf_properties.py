@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.engine.cf import Accumulator, combine, combine_all
+
+pytestmark = pytest.mark.slow  # hundreds of examples per property
 
 CF = st.fractions(min_value=-1, max_value=1, max_denominator=1000)
 OPEN_CF = st.fractions(min_value=-1, max_value=1, max_denominator=1000).filter(lambda v: abs(v) != 1)

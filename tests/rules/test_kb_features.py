@@ -380,6 +380,7 @@ def test_same_consultation_twice_gives_the_same_trace(feature_kb):
     assert [(r["code"], r["cf"]) for r in first["ranking"]] == [("H2", "0.688"), ("H1", "≈0.4761904762")]
 
 
+@pytest.mark.slow  # three fresh Python processes
 def test_trace_is_identical_in_fresh_processes_with_other_hash_seeds(feature_kb, tmp_path):
     knowledge = feature_kb(MIXED_RULES, FINDING_F)
     engine = build_engine(knowledge, "diagnosis")

@@ -103,6 +103,7 @@ def test_a_database_that_refuses_is_one_line(tmp_path, build_app):
     (["--days", "abc"], 2, "", "Error: --days must be a whole number of days, 0 or more (got 'abc')\n"),
     ([], 0, "deleted 0 result(s) older than 30 day(s)\n", ""),
 ], ids=["bad-value", "default"])
+@pytest.mark.slow  # runs flask in a new process
 def test_the_real_command_line(tmp_path, args, status, stdout, stderr):
     """The command as cron runs it, in its own process, on a fresh SQLite database."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("PAKAR_")}

@@ -191,6 +191,7 @@ def test_delete_by_get_is_not_allowed(visitor, receipt, row_count):
 # --- PDF --------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["screening", "diagnosis"])
+@pytest.mark.slow  # WeasyPrint
 def test_pdf_download(visitor, kind):
     from pypdf import PdfReader
 

@@ -88,6 +88,7 @@ create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url}, instance_path=in
 """
 
 
+@pytest.mark.slow  # starts worker processes
 def test_workers_starting_together_on_a_new_database_all_start(tmp_path):
     """gunicorn starts its workers at once; each creates the app and finds an empty database."""
     import time
@@ -113,6 +114,7 @@ def test_workers_starting_together_on_a_new_database_all_start(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow  # starts a worker process
 def test_a_start_on_a_new_database_waits_for_the_migration_lock(tmp_path):
     """While another process holds the instance's migration lock, a new app does not migrate."""
     import fcntl
