@@ -9,8 +9,9 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
+from testing.apps import consultation_count
 from webui import knowledge, store
 from webui.extensions import db
 from webui.models import Consultation
@@ -38,11 +39,6 @@ def _left(app, tokens) -> set[str]:
     with app.app_context():
         db.session.remove()
         return {name for name, token in tokens.items() if store.get(token) is not None}
-
-
-def _count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Consultation))
 
 
 @pytest.mark.parametrize("settings, args, deleted, message", [
@@ -88,7 +84,7 @@ def test_a_bad_value_is_one_line_and_deletes_nothing(app_factory, settings, args
     _seed(app)
     result = app.test_cli_runner().invoke(args=["purge", *args])
     assert (result.exit_code, result.output) == (2, f"Error: {message}\n")
-    assert _count(app) == 3
+    assert consultation_count(app) == 3
 
 
 def test_a_database_that_refuses_is_one_line(tmp_path, build_app):
