@@ -35,8 +35,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
     config.ensure_secret_key(app)
 
-    from webui import (api, commands, consult, errorpages, extensions, i18n, knowledge, labels, pages, security,
-                       store)
+    from webui import (api, commands, diagnosis, errorpages, extensions, i18n, knowledge, labels, pages, results,
+                       screening, security, store)
 
     extensions.init_app(app)
     i18n.init_app(app)
@@ -48,7 +48,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     errorpages.init_app(app)
 
     app.register_blueprint(pages.bp)
-    app.register_blueprint(consult.bp)
+    app.register_blueprint(screening.bp)
+    app.register_blueprint(diagnosis.bp)
+    app.register_blueprint(results.bp)
     app.register_blueprint(api.bp)
     from webui import health  # /healthz, for container health checks and load balancers
     app.register_blueprint(health.bp)

@@ -27,6 +27,7 @@ from rules.messages import message
 from rules.requests import request_id
 from webui import knowledge, retention, store
 from webui.extensions import csrf
+from webui.security import no_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -103,15 +104,9 @@ def _public(row, token: str) -> dict:
     body = {**row.result, "trace": row.trace}
     body["request_id"] = body.pop("id", None)
     body["id"] = token
-    body["url"] = url_for("consult.result", token=token, _external=True)
+    body["url"] = url_for("results.show", token=token, _external=True)
     body["created_at"] = row.created_at.isoformat()   # aware UTC on every backend (see webui.store)
     return body
-
-
-def _private(response: Response) -> Response:
-    """Results must not stay in a shared phone's or proxy's cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.post("/consultations")
@@ -126,13 +121,13 @@ def create():
     except JSONError as exc:
         return error(400, exc.code, exc.message)
     try:
-        result = knowledge.consult(raw)
+        result = knowledge.answer(raw)
     except knowledge.InputError as exc:
         return error(400, exc.code, exc.message, request_id(raw))
     token = store.save(_as_stored(raw), result, for_other=False)
     retention.purge_if_due()
     body = _public(store.get(token), token)
-    response = _private(jsonify(body))
+    response = no_store(jsonify(body))
     response.status_code = 201
     response.headers["Location"] = body["url"]
     return response
@@ -144,7 +139,7 @@ def read(consultation_id: str):
     row = store.get(consultation_id)
     if row is None:
         return _fail(404, "not_found", _query_lang())
-    return _private(jsonify(_public(row, consultation_id)))
+    return no_store(jsonify(_public(row, consultation_id)))
 
 
 @bp.delete("/consultations/<consultation_id>")

@@ -1,7 +1,7 @@
 """The web app's only door to the KB and the engine (through :mod:`kb` and :mod:`rules`, never Experta).
 
 The KB is loaded once per process when the app is created; a KB that does not load stops the start with
-its ``file:line`` problems. Views get the KB from :func:`current` and answers from :func:`consult`.
+its ``file:line`` problems. Views get the KB from :func:`current` and answers from :func:`answer`.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def current():
     return current_app.extensions[EXT_KEY]
 
 
-def consult(request: dict) -> dict:
+def answer(request: dict) -> dict:
     """Run one consultation (the ``pakar batch`` contract); raises :class:`rules.InputError` if invalid.
 
     The result names this site's configured hotline, so the page, the PDF and the API all agree.
@@ -35,6 +35,12 @@ def consult(request: dict) -> dict:
     if result.get("hotline"):
         result["hotline"] = hotline(result["hotline"])
     return result
+
+
+def read_result(data: dict, trace: dict | None = None):
+    """A result in its JSON form (stored, or just answered) as the typed record the templates show: exact
+    numbers, why the first possibility ranks first, and the CF steps of ``trace``."""
+    return rules.read_result(data, trace)
 
 
 InputError = rules.InputError

@@ -28,7 +28,7 @@ def _seed(app) -> dict[str, str]:
     tokens = {}
     with app.app_context():
         for name, age in AGES.items():
-            tokens[name] = store.save(REQUEST, knowledge.consult(REQUEST))
+            tokens[name] = store.save(REQUEST, knowledge.answer(REQUEST))
             db.session.execute(update(Consultation).where(Consultation.key == store.key_of(tokens[name]))
                                .values(created_at=now - age))
         db.session.commit()

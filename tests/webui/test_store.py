@@ -29,7 +29,7 @@ def ctx(app):
 
 
 def _save(request=DIAGNOSIS, **kwargs) -> str:
-    return store.save(request, knowledge.consult(request), **kwargs)
+    return store.save(request, knowledge.answer(request), **kwargs)
 
 
 def _count() -> int:
@@ -77,7 +77,7 @@ def test_every_save_gets_its_own_token(ctx):
     (DIAGNOSIS, True, "PC01"),
 ], ids=["screening", "diagnosis-for-someone-else"])
 def test_get_returns_what_was_saved(ctx, request_, for_other, outcome):
-    result = knowledge.consult(request_)
+    result = knowledge.answer(request_)
     token = store.save(request_, result, for_other=for_other)
     db.session.remove()                     # read it back from the database, not from the session's memory
     row = store.get(token)
@@ -212,7 +212,7 @@ def test_a_request_the_database_cannot_store_is_refused_whole(ctx):
     """A value JSON cannot hold fails while writing: nothing is stored, and the next save works."""
     _save()
     with pytest.raises(Exception, match="not JSON serializable"):
-        store.save({"mode": "diagnosis", "symptoms": {"GC03": object()}}, knowledge.consult(DIAGNOSIS))
+        store.save({"mode": "diagnosis", "symptoms": {"GC03": object()}}, knowledge.answer(DIAGNOSIS))
     assert _count() == 1
     assert _count_from_another_connection() == 1
     _save()

@@ -1,0 +1,90 @@
+"""Stored results at their receipt URL ``/r/<token>``: the page, its PDF, and deleting it.
+
+:func:`keep` is how both consultations end: run the engine, store the result, redirect to its receipt.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, session, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import gettext as _
+
+import reports
+
+from webui import knowledge, retention, store
+from webui.i18n import current_lang
+from webui.security import no_store, render_private
+
+bp = Blueprint("results", __name__, url_prefix="/r")
+
+
+def keep(req: dict, for_other: bool, clear: str | None = None):
+    """Run the engine on ``req``, store the consultation, and send the person to its receipt URL
+    (``clear``: a session key to drop once stored, e.g. the screening's answers so far)."""
+    try:
+        result = knowledge.answer(req)
+    except knowledge.InputError as exc:
+        # Not reachable from our own forms; a forged request gets its message, and nothing is stored.
+        flash(exc.message)
+        return redirect(url_for("pages.home"))
+    token = store.save(req, result, for_other=for_other)
+    retention.purge_if_due()
+    if clear:
+        session.pop(clear, None)
+    return redirect(url_for("results.show", token=token))
+
+
+def _stored(token):
+    row = store.get(token)
+    if row is None:
+        abort(404)
+    return row
+
+
+def result_context(row, token):
+    """The template context of a stored result, in the page language when the KB version still matches."""
+    kb = knowledge.current()
+    lang = current_lang()
+    stored = row.result
+    if lang != row.lang and row.kb_version == kb.short_version:
+        # Same KB, other language: re-run the stored request (deterministic) for the texts only.
+        stored = knowledge.answer({**row.request, "lang": lang})
+    hotline = knowledge.hotline(stored.get("hotline")) if row.mode == "screening" else None
+    url = url_for("results.show", token=token, _external=True)
+    # The templates get the typed record: exact numbers, the ranking reason and the CF steps of the trace.
+    return {"kb": kb, "row": row, "result": knowledge.read_result(stored, row.trace), "token": token, "url": url,
+            "hotline": hotline, "stale": row.kb_version != kb.short_version}
+
+
+@bp.route("/<token>")
+def show(token: str):
+    """The result page (printable as it is)."""
+    row = _stored(token)
+    return render_private("result.html", **result_context(row, token))
+
+
+@bp.route("/<token>/report.pdf")
+def pdf(token: str):
+    """The result as a PDF; when this server cannot make one, back to the page with a message."""
+    row = _stored(token)
+    context = {**result_context(row, token), "lang": current_lang()}
+    try:
+        document = reports.render_pdf(context, gettext=gettext, ngettext=ngettext)
+    except reports.ReportError:
+        current_app.logger.exception("PDF rendering failed")
+        flash(_("The PDF could not be made on this server. Please use “Print result” instead."))
+        return redirect(url_for("results.show", token=token))
+    response = make_response(document)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="pakar-{row.mode}.pdf"'
+    return no_store(response)
+
+
+@bp.route("/<token>/delete", methods=["POST"])
+def delete(token: str):
+    """Delete the result by its holder: the link stops working."""
+    if store.remove(token):
+        flash(_("The result has been deleted. Its link no longer works."))
+    else:
+        flash(_("There was no stored result at that link (it may already be deleted)."))
+    current_app.logger.info("consultation deleted by its holder")
+    return redirect(url_for("pages.home"))

@@ -1,0 +1,85 @@
+"""The quick screening: one question per page (start, then one step per question).
+
+The answers so far live only in the signed session cookie; nothing is written to the database until the
+last answer is in and the engine has answered (then :func:`webui.results.keep` stores it).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+
+from webui import errorpages, forms, knowledge, results
+from webui.i18n import current_lang
+from webui.security import render_private
+
+bp = Blueprint("screening", __name__, url_prefix="/screening")
+
+WIZARD = "screening"     # the session key of the answers so far
+
+
+@bp.route("", methods=["GET", "POST"])
+def start():
+    """Who the screening is for; a new start keeps answers already given."""
+    kb = knowledge.current()
+    wizard = session.get(WIZARD) or {}
+    if request.method == "POST":
+        who, error = forms.for_other(request.form)
+        if error:
+            return render_private("screening_start.html", 400, kb=kb, error=error, for_other=None)
+        session[WIZARD] = {"for_other": who, "answers": wizard.get("answers", {})}
+        return redirect(url_for("screening.step", step=1))
+    return render_private("screening_start.html", kb=kb, error=None, for_other=wizard.get("for_other"))
+
+
+@bp.route("/<int:step>", methods=["GET", "POST"])
+def step(step: int):
+    """One question; after the last one the result is stored and the person sent to its receipt."""
+    kb = knowledge.current()
+    questions = kb.questions
+    if not 1 <= step <= len(questions):
+        abort(404)
+    wizard = session.get(WIZARD)
+    if wizard is None:
+        flash(_("Your earlier answers have expired. Please start again."))
+        return redirect(url_for("screening.start"))
+    answers = dict(wizard.get("answers", {}))
+    first_open = next((i for i, q in enumerate(questions, 1) if q.code not in answers), len(questions) + 1)
+    if step > first_open:
+        return redirect(url_for("screening.step", step=first_open))
+    question = questions[step - 1]
+    context = {"kb": kb, "question": question, "step": step, "total": len(questions),
+               "for_other": wizard.get("for_other")}
+    if request.method == "GET":
+        return render_private("screening_step.html", chosen=answers.get(question.code), error=None, **context)
+
+    going_back = request.form.get("action") == "back"
+    value, error = forms.screening_answer(question, request.form)
+    if going_back:
+        if value is not None:
+            answers[question.code] = value
+            session[WIZARD] = {**wizard, "answers": answers}
+        return redirect(url_for("screening.step", step=step - 1) if step > 1 else url_for("screening.start"))
+    if error:
+        return render_private("screening_step.html", 400, chosen=None, error=error, **context)
+    answers[question.code] = value
+    session[WIZARD] = {**wizard, "answers": answers}
+    if step < len(questions):
+        return redirect(url_for("screening.step", step=step + 1))
+    return results.keep({"mode": "screening", "answers": {q.code: answers[q.code] for q in questions},
+                         "lang": current_lang()}, wizard.get("for_other"), clear=WIZARD)
+
+
+@errorpages.form_again_after_csrf("screening.step")
+def step_again(message: str):
+    """The question whose post was refused, with the answer just chosen (or the one kept before)."""
+    kb = knowledge.current()
+    step = (request.view_args or {}).get("step")
+    wizard = session.get(WIZARD)
+    if wizard is None or step is None or not 1 <= step <= len(kb.questions):
+        return None
+    question = kb.questions[step - 1]
+    value, _error = forms.screening_answer(question, request.form)
+    flash(message)
+    return render_private("screening_step.html", 400, kb=kb, question=question, step=step,
+                          total=len(kb.questions), for_other=wizard.get("for_other"),
+                          chosen=value or wizard.get("answers", {}).get(question.code), error=None)
