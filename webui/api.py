@@ -12,6 +12,7 @@ sends the errors Flask raises itself (unknown path, wrong method, body too large
 :func:`http_error`. Messages follow the body's ``lang`` when the body is a JSON object, else the ``lang``
 query parameter, else Indonesian. The API uses no cookies, so it needs no CSRF token.
 """
+
 from __future__ import annotations
 
 import functools
@@ -73,14 +74,15 @@ def http_error(exc) -> Response:
     if exc.code in FLASK_ERRORS:
         code = FLASK_ERRORS[exc.code]
         allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or ()))
-        text = message(code, lang, method=request.method, allowed=allowed,
-                       limit=current_app.config.get("MAX_CONTENT_LENGTH"))
+        text = message(
+            code, lang, method=request.method, allowed=allowed, limit=current_app.config.get("MAX_CONTENT_LENGTH")
+        )
     else:
         # Not one the API produces; keep Werkzeug's words rather than inventing a translation.
         code, text = exc.name.lower().replace(" ", "_"), exc.description
     response = error(exc.code, code, text)
     for name, value in exc.get_headers():
-        if name.lower() != "content-type":   # e.g. 405's Allow
+        if name.lower() != "content-type":  # e.g. 405's Allow
             response.headers[name] = value
     return response
 
@@ -92,6 +94,7 @@ def internal_error() -> Response:
 
 # --- the request body ----------------------------------------------------------------------------------
 
+
 def _as_stored(raw: dict) -> dict:
     """The request as stored: exact decimals become JSON numbers again."""
     return json.loads(json.dumps(raw, default=float))
@@ -99,20 +102,21 @@ def _as_stored(raw: dict) -> dict:
 
 # --- views ---------------------------------------------------------------------------------------------
 
+
 def _public(row, token: str) -> dict:
     """A stored consultation as the API shows it: the batch result, its trace, and where it lives."""
     body = {**row.result, "trace": row.trace}
     body["request_id"] = body.pop("id", None)
     body["id"] = token
     body["url"] = url_for("results.show", token=token, _external=True)
-    body["created_at"] = row.created_at.isoformat()   # aware UTC on every backend (see webui.store)
+    body["created_at"] = row.created_at.isoformat()  # aware UTC on every backend (see webui.store)
     return body
 
 
 @bp.post("/consultations")
 def create():
     """Answer a ``pakar batch`` request, store it, and answer 201 with the result and its receipt id."""
-    lang = _query_lang()   # for messages about a body that cannot be read
+    lang = _query_lang()  # for messages about a body that cannot be read
     if not request.is_json:
         return _fail(415, "not_json", lang)
     try:
