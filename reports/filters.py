@@ -1,30 +1,53 @@
 """Formatting shared by the web pages and the reports: numbers for people, advice as lists, a QR code.
+Numbers arrive exact (Fractions from the typed results) and are rounded only here.
 
-The same functions are Jinja filters in the web app (:mod:`webui.labels` installs :data:`FILTERS`) and in
+The same functions are Jinja filters in the web app (:mod:`webui.templating` installs :data:`FILTERS`) and in
 the PDF renderer (:func:`reports.render.environment`), so screen, paper and PDF always agree.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
+Number = Fraction | Decimal | int | float
 
-def _rounded(value, places: str) -> Decimal:
+
+def _decimal(value: Number) -> Decimal:
+    """``value`` as a Decimal without a detour through binary floats: a Fraction or Decimal stays exact (to
+    40 digits for a fraction that never ends), a float is read as the decimal it prints as."""
+    if isinstance(value, Fraction):
+        with localcontext() as ctx:
+            ctx.prec = 40
+            return Decimal(value.numerator) / Decimal(value.denominator)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def _rounded(value: Number, places: str) -> Decimal:
     """``value`` rounded half away from zero, as people round (84.65 → 84.7), never ``-0``."""
-    dec = Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    dec = _decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP)
     return dec if dec else Decimal(0)
 
 
-def percent(value, lang: str = "id") -> str:
+def percent(value: Number, lang: str = "id") -> str:
     """A percentage for people: at most one decimal, the language's decimal mark (``84,8`` / ``84.8``)."""
     return format_decimal(_rounded(value, "0.1"), format="#,##0.#", locale=lang)
 
 
-def cf(value, lang: str = "id") -> str:
+def cf(value: Number, lang: str = "id") -> str:
     """A certainty factor for people: at most three decimals, the language's decimal mark (``0,848``)."""
     return format_decimal(_rounded(value, "0.001"), format="0.###", locale=lang)
+
+
+def bar_width(value: Number) -> str:
+    """A chart bar's length for an SVG attribute, from a percentage: held to 0..100, at most two decimals,
+    always a point as the decimal mark (``94.56``, ``92``) whatever the page's language."""
+    dec = min(max(_rounded(value, "0.01"), Decimal(0)), Decimal(100))
+    return format(dec.normalize(), "f")
 
 
 def bullets(text: str | None) -> Markup:
@@ -67,4 +90,4 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg)
 
 
-FILTERS = {"percent": percent, "cf": cf, "bullets": bullets, "qr_svg": qr_svg}
+FILTERS = {"percent": percent, "cf": cf, "bar_width": bar_width, "bullets": bullets, "qr_svg": qr_svg}

@@ -20,7 +20,8 @@ def environment(gettext=None, ngettext=None) -> Environment:
                       extensions=["jinja2.ext.i18n"])
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
-    env.install_gettext_callables(gettext or (lambda s, **kw: s % kw if kw else s),
+    # The i18n extension adds install_gettext_callables to the environment it is loaded into.
+    env.install_gettext_callables(gettext or (lambda s, **kw: s % kw if kw else s),  # type: ignore[attr-defined]
                                   ngettext or (lambda s, p, n, **kw: (s if n == 1 else p) % {"num": n, **kw}),
                                   newstyle=True)
     return env

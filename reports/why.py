@@ -1,55 +1,54 @@
-"""A plain-language "why" for people, drawn from the stored trace: how each answer moved the top
-possibility's certainty, and why it ranks first. (The expert's version, with rules and sources, is the
-result's ``how``.)"""
+"""A plain-language "why" for people, from a typed result: how each answer moved the top possibility's
+certainty, step by step. Why it ranks first is the result's :class:`rules.results.RankingReason` (decided
+once, in :mod:`rules.results`); the expert's version, with rules and sources, is the result's ``how``."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
+from kb.model import KnowledgeBase
+from rules.results import DiagnosisResult, Result
 
-def _percent(value: str) -> float:
-    return float(Fraction(value) * 100)
+
+@dataclass(frozen=True)
+class WhyStep:
+    """One rule firing for the top possibility, as a person reads it: what was answered and how the
+    certainty moved (in percent, exact: the template's filter rounds it)."""
+
+    names: str                   # the answers the rule matched, by name
+    level: str | None            # the scale's word for the answer, when the rule matched one symptom
+    percent_before: Fraction
+    percent_after: Fraction
 
 
-def _name(kb, code: str, lang: str) -> str:
+def _name(kb: KnowledgeBase, code: str, lang: str) -> str:
     try:
         return kb.name_of(code).get(lang)
     except KeyError:            # a result made by an older KB may name something this KB dropped
         return code
 
 
-def _level(kb, value: str, lang: str) -> str | None:
-    level = kb.level(Fraction(value))
+def _level(kb: KnowledgeBase, code: str, cf: Fraction, lang: str) -> str | None:
+    """The scale's word for a symptom answered at ``cf`` (a finding's CF is no answer: None)."""
+    try:
+        kb.symptom(code)
+    except KeyError:
+        return None
+    level = kb.level(cf)
     return level.label.get(lang) if level is not None else None
 
 
-def steps(kb, trace: dict | None, code: str | None, lang: str) -> list[dict]:
-    """For hypothesis ``code``, one step per rule that fired for it, in firing order: what was answered
-    (``names``, ``level``), and the certainty in percent before and after (``before``, ``after``)."""
-    if not trace or not code:
+def steps(kb: KnowledgeBase, result: Result, lang: str) -> list[WhyStep]:
+    """For the result's top hypothesis, one step per rule that changed its CF, in firing order (none for a
+    screening or when nothing was concluded)."""
+    if not isinstance(result, DiagnosisResult):
         return []
     out = []
-    for firing in trace.get("firings", ()):
-        if firing.get("conclusion") != code or "after" not in firing:
-            continue
-        bindings = firing.get("bindings") or {}
-        names = ", ".join(_name(kb, c, lang) for c in bindings)
-        level = _level(kb, next(iter(bindings.values())), lang) if len(bindings) == 1 else None
-        out.append({"names": names, "level": level, "before": _percent(firing["before"]),
-                    "after": _percent(firing["after"])})
+    for step in result.steps_for(result.diagnosis):
+        names = ", ".join(_name(kb, code, lang) for code, _cf in step.seen)
+        level = _level(kb, *step.seen[0], lang) if len(step.seen) == 1 else None
+        out.append(WhyStep(names, level, step.before * 100, step.after * 100))
     return out
 
 
-def ranking_reason(result: dict) -> dict | None:
-    """Why the first possibility ranks first: ``kind`` is 'alone', 'cf', 'evidence' or 'kb_order'."""
-    ranking = result.get("ranking") or []
-    if not result.get("diagnosis") or not ranking:
-        return None
-    first = ranking[0]
-    if len(ranking) == 1 or not ranking[1]["cf"]:
-        return {"kind": "alone", "a": first}
-    second = ranking[1]
-    kind = "cf" if first["cf"] != second["cf"] else (result.get("tie_break") or "kb_order")
-    return {"kind": kind, "a": first, "b": second}
-
-
-GLOBALS = {"why_steps": steps, "ranking_reason": ranking_reason}
+GLOBALS = {"why_steps": steps}

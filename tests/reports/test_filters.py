@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from fractions import Fraction as F
 
 import pytest
 import segno
@@ -9,7 +11,7 @@ from markupsafe import Markup
 
 import reports
 from reports import filters
-from reports.filters import bullets, cf, percent, qr_svg
+from reports.filters import bar_width, bullets, cf, percent, qr_svg
 
 PERCENTS = [
     # value, language, text
@@ -30,6 +32,14 @@ PERCENTS = [
     (-0.04, "id", "0"),          # never "-0"
     (-12.35, "id", "-12,4"),
     (-12.35, "en", "-12.4"),
+    # exact values, as the typed results carry them: never through a binary float
+    (F(500, 7), "id", "71,4"),      # 0.8 with -0.3: 5/7 = 71.428...%
+    (F(500, 7), "en", "71.4"),
+    (F(1693, 20), "id", "84,7"),    # exactly 84.65: half away from zero
+    (F(8465, 100) - F(1, 10 ** 30), "id", "84,6"),  # just below 84.65 (a float could not tell)
+    (F(-1235, 100), "en", "-12.4"),
+    (Decimal("84.65"), "en", "84.7"),
+    (F(100), "id", "100"),
 ]
 
 
@@ -51,12 +61,31 @@ CFS = [
     (0.0004, "en", "0"),
     (-0.25, "id", "-0,25"),
     (-0.0004, "en", "0"),        # never "-0"
+    (F(5, 7), "id", "0,714"),
+    (F(5, 7), "en", "0.714"),
+    (F(-1, 2), "id", "-0,5"),
+    (F(0), "en", "0"),
 ]
 
 
 @pytest.mark.parametrize("value, lang, text", CFS)
 def test_cf(value, lang, text):
     assert cf(value, lang) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    pytest.param(F(2364, 25), "94.56", id="two-decimals"),
+    pytest.param(F(92), "92", id="whole"),
+    pytest.param(92.0, "92", id="float"),
+    pytest.param(F(500, 7), "71.43", id="rounded"),
+    pytest.param(F(100), "100", id="full"),
+    pytest.param(F(0), "0", id="empty"),
+    pytest.param(F(-50), "0", id="negative-cf-draws-nothing"),
+    pytest.param(F(1005, 10), "100", id="never-past-the-track"),
+])
+def test_bar_width_is_an_svg_length(value, text):
+    """A point as the decimal mark in every language (an SVG attribute), held to the track."""
+    assert bar_width(value) == text
 
 
 def test_indonesian_is_the_default_language():
@@ -142,4 +171,4 @@ def test_qr_svg_differs_by_url():
 def test_the_report_environment_uses_these_filters():
     env = reports.environment()
     assert {name: env.filters[name] for name in reports.FILTERS} == {
-        "percent": percent, "cf": cf, "bullets": bullets, "qr_svg": qr_svg}
+        "percent": percent, "cf": cf, "bar_width": bar_width, "bullets": bullets, "qr_svg": qr_svg}

@@ -1,39 +1,54 @@
-"""The plain-language why: steps from the real engine's trace, and the reason the first possibility leads."""
+"""The plain-language why: the top possibility's steps from real consultations, read live and read back from
+storage, with exact percentages (the filters round them, not this)."""
 from __future__ import annotations
+
+from fractions import Fraction as F
 
 import pytest
 
 import rules
-from reports.why import ranking_reason, steps
+from reports.why import WhyStep, steps
+from rules.results import from_json
+
+FEVER_COUGH_HYPERTENSION = {"mode": "diagnosis", "symptoms": {"GC03": 0.6, "GC04": 0.4, "GC15": 1.0}}
 
 
-@pytest.mark.parametrize("symptoms, kind, first, second", [
-    ({"GC03": 0.6, "GC04": 0.4, "GC15": 1.0}, "cf", "PC02", "PC01"),          # hypertension only feeds PC02
-    ({"GC03": 1.0, "GC04": 0.6, "GC06": 0.8}, "evidence", "PC02", "PC01"),    # both 1; PC02 has 3 symptoms
-    ({"GC03": 1.0, "GC04": 0.6}, "kb_order", "PC01", "PC02"),                 # both 1, 2 symptoms each
-])
-def test_ranking_reason_names_what_decided(kb, symptoms, kind, first, second):
-    reason = ranking_reason(rules.consult(kb, {"mode": "diagnosis", "symptoms": symptoms}))
-    assert (reason["kind"], reason["a"]["code"], reason["b"]["code"]) == (kind, first, second)
-
-
-def test_no_conclusion_has_no_reason_and_no_steps(kb):
-    result = rules.consult(kb, {"mode": "diagnosis", "symptoms": {}})
-    assert ranking_reason(result) is None
-    assert steps(kb, result["trace"], result["diagnosis"], "id") == []
+def stored(kb, request: dict):
+    """The result as the web app reads it back: stored without its trace, the trace apart."""
+    full = rules.consult(kb, request)
+    return from_json({k: v for k, v in full.items() if k != "trace"}, full["trace"])
 
 
 @pytest.mark.parametrize("lang, expected", [
-    ("id", [("Demam di atas 38 °C", "Kemungkinan Besar Iya", 0.0, 60.0),
-            ("Batuk kering", "Mungkin Iya", 60.0, 76.0),
-            ("Penyakit penyerta hipertensi", "Pasti Iya", 76.0, 90.4)]),
-    ("en", [("Fever above 38 °C", "Likely", 0.0, 60.0),
-            ("Dry cough", "Maybe", 60.0, 76.0),
-            ("Existing illness - high blood pressure", "Certainly", 76.0, 90.4)]),
-])
-def test_steps_follow_the_top_hypothesis_in_firing_order(kb, lang, expected):
     # 0.6; 0.6 + 0.4×0.4 = 0.76; 0.76 + (1×0.6)×0.24 = 0.904
-    result = rules.consult(kb, {"mode": "diagnosis", "symptoms": {"GC03": 0.6, "GC04": 0.4, "GC15": 1.0}})
-    got = [(s["names"], s["level"], round(s["before"], 6), round(s["after"], 6))
-           for s in steps(kb, result["trace"], "PC02", lang)]
-    assert got == expected
+    ("id", [WhyStep("Demam di atas 38 °C", "Kemungkinan Besar Iya", F(0), F(60)),
+            WhyStep("Batuk kering", "Mungkin Iya", F(60), F(76)),
+            WhyStep("Penyakit penyerta hipertensi", "Pasti Iya", F(76), F(452, 5))]),
+    ("en", [WhyStep("Fever above 38 °C", "Likely", F(0), F(60)),
+            WhyStep("Dry cough", "Maybe", F(60), F(76)),
+            WhyStep("Existing illness - high blood pressure", "Certainly", F(76), F(452, 5))]),
+])
+@pytest.mark.parametrize("read", [
+    pytest.param(lambda kb, request: rules.consult_record(kb, request), id="live"),
+    pytest.param(stored, id="stored"),
+])
+def test_steps_follow_the_top_hypothesis_in_firing_order(kb, read, lang, expected):
+    assert steps(kb, read(kb, FEVER_COUGH_HYPERTENSION), lang) == expected
+
+
+def test_a_stored_rounded_value_reads_back_as_its_rounded_decimal(kb):
+    # PC02 with every symptom at 0.8: 1 - 0.2^5 x 0.36^6 x 0.52^7 does not end within 10 places, so the
+    # trace stores it marked "≈"; read back, it is the 10-place decimal (no longer a parse error).
+    every = {s.code: 0.8 for s in kb.symptoms}
+    last = steps(kb, stored(kb, {"mode": "diagnosis", "symptoms": every}), "en")[-1]
+    assert last.percent_after == F("99.99999928")
+    live = steps(kb, rules.consult_record(kb, {"mode": "diagnosis", "symptoms": every}), "en")[-1]
+    assert live.percent_after == 100 - 100 * F(1, 5) ** 5 * F(9, 25) ** 6 * F(13, 25) ** 7
+
+
+@pytest.mark.parametrize("request_", [
+    pytest.param({"mode": "diagnosis", "symptoms": {}}, id="no-conclusion"),
+    pytest.param({"mode": "screening", "answers": {f"Q{i}": "tidak" for i in range(1, 7)}}, id="screening"),
+])
+def test_no_steps_without_a_diagnosis(kb, request_):
+    assert steps(kb, stored(kb, request_), "id") == []
