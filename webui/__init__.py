@@ -35,12 +35,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
     config.ensure_secret_key(app)
 
-    from webui import (api, commands, diagnosis, errorpages, extensions, i18n, knowledge, labels, pages, results,
-                       screening, security, store)
+    from webui import (api, commands, diagnosis, errorpages, extensions, i18n, knowledge, pages, results,
+                       screening, security, store, templating)
 
     extensions.init_app(app)
     i18n.init_app(app)
-    labels.init_app(app)
+    templating.init_app(app)
     security.init_app(app)
     knowledge.init_app(app)
     store.init_app(app)

@@ -1,4 +1,5 @@
-"""Plugs the report templates, their filters and globals into the app, and names the KB's symptom groups."""
+"""The app's Jinja set-up beyond Flask's: the report templates (the result page includes them, so screen,
+paper and PDF show the same thing), their number filters and globals, and the symptom groups' names."""
 from __future__ import annotations
 
 from webui import knowledge
@@ -11,8 +12,10 @@ def category_label(code: str) -> str:
 
 
 def init_app(app) -> None:
-    import reports
+    """Add the report templates, :data:`reports.FILTERS`, :data:`reports.GLOBALS` and ``category_label``."""
     from jinja2 import ChoiceLoader, FileSystemLoader
+
+    import reports
 
     # Result pages include the report template, so paper, PDF and screen show the same thing.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(reports.TEMPLATE_DIR)])
