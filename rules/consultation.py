@@ -31,8 +31,8 @@ def consult_record(kb: KnowledgeBase, raw, *, trace: bool = True) -> Result:
     bad request. With ``trace`` the record carries the trace's JSON form too."""
     req = requests.parse(kb, raw)
     if req.mode == "screening":
-        return screening(kb, req, trace=trace)
-    return diagnosis(kb, req, trace=trace)
+        return _screening(kb, req, trace=trace)
+    return _diagnosis(kb, req, trace=trace)
 
 
 def consult(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
@@ -55,7 +55,7 @@ def error_result(raw, code: str, text: str) -> dict:
     return {"id": requests.request_id(raw), "error": {"code": code, "message": text}}
 
 
-def screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> ScreeningResult:
+def _screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> ScreeningResult:
     """Run the screening engine on a parsed request."""
     engine = engine_for(kb, "screening")
     try:
@@ -74,7 +74,7 @@ def screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
     )
 
 
-def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> DiagnosisResult:
+def _diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -> DiagnosisResult:
     """Run the diagnosis engine on a parsed request."""
     engine = engine_for(kb, "diagnosis")
     state = engine.consult(req.symptoms)

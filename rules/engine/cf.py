@@ -21,7 +21,6 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 ZERO = Fraction(0)
-ONE = Fraction(1)
 APPROX = "≈"
 """The mark :func:`fmt` puts before a rounded value."""
 _DECIMAL_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
