@@ -15,9 +15,7 @@ query parameter, else Indonesian. The API uses no cookies, so it needs no CSRF t
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
@@ -28,12 +26,11 @@ from rules.messages import message
 from rules.requests import request_id
 from webui import knowledge, retention, store
 from webui.extensions import csrf
+from webui.openapi import document as openapi_document
 from webui.security import no_store
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-OPENAPI = os.path.join(os.path.dirname(__file__), "openapi.json")
 
 # The errors Flask raises before or instead of a view, by status: their codes in rules.messages.HTTP_ERRORS.
 FLASK_ERRORS = {404: "unknown_path", 405: "method_not_allowed", 413: "too_large"}
@@ -160,13 +157,7 @@ def describe():
     return jsonify(knowledge.describe(knowledge.current(), _query_lang()))
 
 
-@functools.cache
-def _openapi_text() -> str:
-    with open(OPENAPI, encoding="utf-8") as fh:
-        return fh.read()
-
-
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3.1 document describing this API."""
-    return Response(_openapi_text(), mimetype="application/json")
+    """The OpenAPI 3.1 document describing this API, made from the KB this server runs."""
+    return jsonify(openapi_document())

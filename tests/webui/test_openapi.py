@@ -1,9 +1,9 @@
-"""webui/openapi.json: a valid OpenAPI 3.1 document that matches the API's routes, the bundled KB, and every
+"""The served OpenAPI document (webui/openapi.py: webui/openapi.base.json plus the KB's parts): valid OpenAPI
+3.1, matching the API's routes, the codes of the KB the server runs (another KB gets its own), and every
 response the API really sends (validated with JSON Schema 2020-12 against the schema the document declares)."""
+
 from __future__ import annotations
 
-import json
-import pathlib
 import re
 
 import pytest
@@ -14,12 +14,15 @@ from referencing.jsonschema import DRAFT202012
 
 import kb as kbase
 from rules.messages import REQUEST_ERRORS as ENGINE_MESSAGES
+from testing.kbfiles import BASE as MINI_KB
+from testing.kbfiles import OPTIONAL as MINI_KB_OPTIONAL
+from testing.kbfiles import write_kb
 from webui import knowledge, store
 
-DOCUMENT = pathlib.Path(__file__).resolve().parents[2] / "webui" / "openapi.json"
-BASE = "urn:pakar:openapi"                       # the document's URI in the registry
+OPENAPI = "/api/v1/openapi.json"
+BASE = "urn:pakar:openapi"  # the document's URI in the registry
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
-IMPLICIT = {"HEAD", "OPTIONS"}                   # Flask answers these for every route by itself
+IMPLICIT = {"HEAD", "OPTIONS"}  # Flask answers these for every route by itself
 
 CONSULTATIONS = "/api/v1/consultations"
 ONE = "/api/v1/consultations/{consultation_id}"
@@ -28,9 +31,12 @@ UNKNOWN_ID = "A" * 24
 ALL_NO = {"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}
 
 
-@pytest.fixture(scope="module")
-def doc():
-    yield json.loads(DOCUMENT.read_text(encoding="utf-8"))
+@pytest.fixture
+def doc(client):
+    """The document as the server serves it."""
+    response = client.get(OPENAPI)
+    assert (response.status_code, response.mimetype) == (200, "application/json")
+    yield response.get_json()
 
 
 class Contract:
@@ -55,8 +61,9 @@ class Contract:
 
     def validator(self, pointer: str) -> Draft202012Validator:
         """A Draft 2020-12 validator for the schema at ``pointer``; its ``#/components/...`` refs resolve."""
-        return Draft202012Validator({"$ref": f"{BASE}#{pointer}"}, registry=self.registry,
-                                    format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return Draft202012Validator(
+            {"$ref": f"{BASE}#{pointer}"}, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
 
     def declared(self, path: str, method: str, status: int) -> str:
         """The pointer of the response the document declares for (path template, method, status)."""
@@ -84,22 +91,25 @@ class Contract:
         self.check(response, self.declared(path, method, response.status_code))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def contract(doc):
     yield Contract(doc)
 
 
 # --- the document itself -------------------------------------------------------------------------------
 
+
 def test_document_is_valid_openapi_3_1(doc):
     validate(doc)
     assert doc["openapi"] == "3.1.0"
 
 
-def test_served_document_is_the_file(client, doc):
-    response = client.get("/api/v1/openapi.json")
-    assert (response.status_code, response.mimetype) == (200, "application/json")
-    assert response.get_json() == doc
+def test_the_document_names_the_kb_it_was_made_from_and_is_made_once(app, client, doc):
+    with app.app_context():
+        served = knowledge.current()
+    assert doc["info"]["x-pakar-kb"] == {"id": served.id, "version": served.short_version}
+    assert client.get(OPENAPI).get_json() == doc
+    assert app.extensions["pakar.openapi"][0] == served.version
 
 
 def _flask_template(rule: str) -> str:
@@ -107,11 +117,15 @@ def _flask_template(rule: str) -> str:
 
 
 def test_every_api_route_is_documented_and_nothing_else(app, doc):
-    routes = {(_flask_template(rule.rule), method)
-              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
-              for method in rule.methods - IMPLICIT}
-    documented = {(path, method.upper()) for path, item in doc["paths"].items()
-                  for method in item if method in HTTP_METHODS}
+    routes = {
+        (_flask_template(rule.rule), method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - IMPLICIT
+    }
+    documented = {
+        (path, method.upper()) for path, item in doc["paths"].items() for method in item if method in HTTP_METHODS
+    }
     assert routes == documented
     assert len(routes) == 5
 
@@ -126,24 +140,27 @@ def test_path_parameters_are_declared_for_every_template_variable(contract, doc)
 
 def test_every_error_code_the_engine_can_refuse_a_request_with_is_documented(contract):
     documented = set(contract.at("/components/schemas/RequestError/properties/error/properties/code/enum"))
-    engine = set(ENGINE_MESSAGES) - {"invalid_json", "no_decision", "internal"}   # batch-only / not input
+    engine = set(ENGINE_MESSAGES) - {"invalid_json", "no_decision", "internal"}  # batch-only / not input
     assert documented == engine | {"bad_json"}
 
 
-@pytest.mark.parametrize("pointer", [
-    "/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json",
-    "/components/responses/Created/content/application~1json",
-    "/components/responses/Stored/content/application~1json",
-    "/components/responses/RequestError/content/application~1json",
-    "/components/responses/BadLang/content/application~1json",
-    "/components/responses/NotFound/content/application~1json",
-    "/components/responses/UnknownPath/content/application~1json",
-    "/components/responses/MethodNotAllowed/content/application~1json",
-    "/components/responses/TooLarge/content/application~1json",
-    "/components/responses/NotJson/content/application~1json",
-    "/components/responses/Internal/content/application~1json",
-    "/paths/~1api~1v1~1kb/get/responses/200/content/application~1json",
-])
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json",
+        "/components/responses/Created/content/application~1json",
+        "/components/responses/Stored/content/application~1json",
+        "/components/responses/RequestError/content/application~1json",
+        "/components/responses/BadLang/content/application~1json",
+        "/components/responses/NotFound/content/application~1json",
+        "/components/responses/UnknownPath/content/application~1json",
+        "/components/responses/MethodNotAllowed/content/application~1json",
+        "/components/responses/TooLarge/content/application~1json",
+        "/components/responses/NotJson/content/application~1json",
+        "/components/responses/Internal/content/application~1json",
+        "/paths/~1api~1v1~1kb/get/responses/200/content/application~1json",
+    ],
+)
 def test_every_example_fits_its_schema(contract, pointer):
     media = contract.at(pointer)
     assert media["examples"]
@@ -153,10 +170,11 @@ def test_every_example_fits_its_schema(contract, pointer):
         assert errors == [], name
 
 
-@pytest.mark.parametrize("name", ["screening", "screeningAllNo", "diagnosis", "diagnosisLevelCodes"])
+@pytest.mark.parametrize("name", ["screening", "screeningLastAnswers", "diagnosis", "diagnosisLevelCodes"])
 def test_request_examples_are_answered(client, contract, name):
-    example = contract.at(f"/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json"
-                          f"/examples/{name}/value")
+    example = contract.at(
+        f"/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json/examples/{name}/value"
+    )
     response = client.post(CONSULTATIONS, json=example)
     assert response.status_code == 201
     contract.check_operation(response, CONSULTATIONS, "POST")
@@ -164,33 +182,111 @@ def test_request_examples_are_answered(client, contract, name):
 
 def _outcome(result: dict) -> tuple:
     """What a result concluded and from what, leaving out texts (which follow the KB's wording)."""
-    return (sorted(result), result["mode"], result["request_id"], result.get("solution"), result.get("answers"),
-            result.get("diagnosis"), result.get("cf"), [(r["code"], r["cf"]) for r in result.get("ranking", [])],
-            [(s["code"], s["cf"]) for s in result.get("symptoms", [])],
-            [f["rule"] for f in result["trace"]["firings"]])
+    return (
+        sorted(result),
+        result["mode"],
+        result["request_id"],
+        result.get("solution"),
+        result.get("answers"),
+        result.get("diagnosis"),
+        result.get("cf"),
+        [(r["code"], r["cf"]) for r in result.get("ranking", [])],
+        [(s["code"], s["cf"]) for s in result.get("symptoms", [])],
+        [f["rule"] for f in result["trace"]["firings"]],
+    )
 
 
 @pytest.mark.parametrize("name", ["screening", "diagnosis"])
 def test_response_examples_are_what_the_request_examples_get(client, contract, name):
-    request_body = contract.at("/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json"
-                               f"/examples/{name}/value")
+    request_body = contract.at(
+        f"/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json/examples/{name}/value"
+    )
     example = contract.at(f"/components/responses/Created/content/application~1json/examples/{name}/value")
     body = client.post(CONSULTATIONS, json=request_body).get_json()
     assert _outcome(body) == _outcome(example)
 
 
-# --- the document describes the bundled KB -------------------------------------------------------------
+# --- the document describes the KB the server runs -------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def bundled():
     yield kbase.load()
 
 
+def _enums(doc: dict) -> dict:
+    schemas = doc["components"]["schemas"]
+    return {
+        "questions": schemas["QuestionCode"]["enum"],
+        "required answers": schemas["ScreeningRequest"]["properties"]["answers"]["required"],
+        "answers": {
+            code: node["enum"]
+            for code, node in schemas["ScreeningResult"]["properties"]["answers"]["properties"].items()
+        },
+        "symptoms": schemas["SymptomCode"]["enum"],
+        "scale": schemas["ScaleCf"]["enum"],
+        "scale codes": schemas["ScaleCode"]["enum"],
+        "languages": schemas["Lang"]["enum"],
+        "version": doc["info"]["x-pakar-kb"]["version"],
+    }
+
+
+def test_the_enums_are_the_bundled_kbs_codes(doc, bundled):
+    assert _enums(doc) == {
+        "questions": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"],
+        "required answers": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"],
+        "answers": {"Q1": ["ya", "ragu", "tidak"], **{f"Q{n}": ["ya", "tidak"] for n in range(2, 7)}},
+        "symptoms": [f"GC{n:02d}" for n in range(1, 21)],
+        "scale": [0, 0.2, 0.4, 0.6, 0.8, 1],
+        "scale codes": ["tidak", "mungkin_tidak", "mungkin_iya", "kemungkinan_besar", "hampir_pasti", "pasti"],
+        "languages": ["id", "en"],
+        "version": bundled.short_version,
+    }
+
+
+@pytest.fixture
+def mini_app(tmp_path, database_url, build_app):
+    """An app on the small test KB (two questions, three symptoms, a four-level scale)."""
+    yield build_app(database_url, KB_PATH=str(write_kb(tmp_path / "mini-kb", {**MINI_KB, **MINI_KB_OPTIONAL})))
+
+
+def test_another_kb_gets_its_own_codes_and_examples(mini_app):
+    client = mini_app.test_client()
+    doc = client.get(OPENAPI).get_json()
+    validate(doc)
+    with mini_app.app_context():
+        mini = knowledge.current()
+    assert _enums(doc) == {
+        "questions": ["Q1", "Q2"],
+        "required answers": ["Q1", "Q2"],
+        "answers": {"Q1": ["ya", "tidak"], "Q2": ["ya", "tidak"]},
+        "symptoms": ["GC01", "GC02", "GC03"],
+        "scale": [0, 0.4, 0.8, 1],
+        "scale codes": ["tidak", "mungkin", "besar", "pasti"],
+        "languages": ["id", "en"],
+        "version": mini.short_version,
+    }
+    contract = Contract(doc)
+    examples = contract.at("/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json/examples")
+    assert examples["diagnosis"]["value"]["symptoms"] == {"GC01": 1, "GC02": 0.8, "GC03": 0.4}
+    for name, example in examples.items():
+        response = client.post(CONSULTATIONS, json=example["value"])
+        assert response.status_code == 201, name
+        contract.check_operation(response, CONSULTATIONS, "POST")
+    created = contract.at("/components/responses/Created/content/application~1json/examples")
+    assert created["diagnosis"]["value"]["kb_version"] == mini.short_version
+    assert [r["code"] for r in created["diagnosis"]["value"]["ranking"]] == ["PC01", "PC02"]
+
+
 def test_code_pattern_fits_every_code_of_the_bundled_kb(contract, bundled):
     pattern = re.compile(contract.at("/components/schemas/Code/pattern"))
-    codes = ([q.code for q in bundled.questions] + [a.code for a in bundled.answer_options]
-             + [s.code for s in bundled.symptoms] + [lv.code for lv in bundled.scale]
-             + [h.code for h in bundled.hypotheses])
+    codes = (
+        [q.code for q in bundled.questions]
+        + [a.code for a in bundled.answer_options]
+        + [s.code for s in bundled.symptoms]
+        + [lv.code for lv in bundled.scale]
+        + [h.code for h in bundled.hypotheses]
+    )
     assert [c for c in codes if not pattern.match(c)] == []
 
 
@@ -209,18 +305,23 @@ def test_descriptions_name_the_bundled_questions_symptoms_and_scale(contract, bu
 @pytest.mark.parametrize("certainty", [0, 0.2, 0.4, 0.6, 0.8, 1, 1.0, "pasti", "0.8"])
 def test_request_schema_accepts_every_form_of_a_certainty(contract, certainty):
     contract.validator("/components/schemas/ConsultationRequest").validate(
-        {"mode": "diagnosis", "symptoms": {"GC03": certainty}})
+        {"mode": "diagnosis", "symptoms": {"GC03": certainty}}
+    )
 
 
-@pytest.mark.parametrize("request_body", [
-    {"mode": "diagnosis"},
-    {"mode": "diagnosis", "symptoms": {"GC03": 1}, "answers": {}},
-    {"mode": "screening", "answers": ALL_NO, "lang": "fr"},
-    {"mode": "screening", "answers": ALL_NO, "id": {"a": 1}},
-    {"mode": "diagnosis", "symptoms": {"GC03": 1.2}},
-    {"mode": "other", "symptoms": {}},
-    [],
-], ids=["no symptoms", "extra key", "lang fr", "id object", "certainty above 1", "bad mode", "array"])
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"mode": "diagnosis"},
+        {"mode": "diagnosis", "symptoms": {"GC03": 1}, "answers": {}},
+        {"mode": "screening", "answers": ALL_NO, "lang": "fr"},
+        {"mode": "screening", "answers": ALL_NO, "id": {"a": 1}},
+        {"mode": "diagnosis", "symptoms": {"GC03": 1.2}},
+        {"mode": "other", "symptoms": {}},
+        [],
+    ],
+    ids=["no symptoms", "extra key", "lang fr", "id object", "certainty above 1", "bad mode", "array"],
+)
 def test_request_schema_refuses_what_the_api_refuses(client, contract, request_body):
     assert not contract.validator("/components/schemas/ConsultationRequest").is_valid(request_body)
     assert client.post(CONSULTATIONS, json=request_body).status_code == 400
@@ -230,34 +331,102 @@ def test_request_schema_refuses_what_the_api_refuses(client, contract, request_b
 
 # (id, method, url, JSON body or raw text, content type, path template, expected status)
 REAL = [
-    ("screening S1", "post", CONSULTATIONS, {"mode": "screening", "id": "a1", "lang": "en",
-                                             "answers": {**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"}},
-     None, CONSULTATIONS, 201),
+    (
+        "screening S1",
+        "post",
+        CONSULTATIONS,
+        {"mode": "screening", "id": "a1", "lang": "en", "answers": {**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"}},
+        None,
+        CONSULTATIONS,
+        201,
+    ),
     ("screening S3", "post", CONSULTATIONS, {"mode": "screening", "answers": ALL_NO}, None, CONSULTATIONS, 201),
-    ("diagnosis tie", "post", CONSULTATIONS,
-     {"mode": "diagnosis", "id": 3, "symptoms": {"GC03": 1.0, "GC04": 0.6}}, None, CONSULTATIONS, 201),
+    (
+        "diagnosis tie",
+        "post",
+        CONSULTATIONS,
+        {"mode": "diagnosis", "id": 3, "symptoms": {"GC03": 1.0, "GC04": 0.6}},
+        None,
+        CONSULTATIONS,
+        201,
+    ),
     ("diagnosis nothing", "post", CONSULTATIONS, {"mode": "diagnosis", "symptoms": {}}, None, CONSULTATIONS, 201),
-    ("diagnosis codes", "post", CONSULTATIONS,
-     {"mode": "diagnosis", "id": 2.5, "lang": "en", "symptoms": {"GC10": "pasti", "GC13": "hampir_pasti"}},
-     None, CONSULTATIONS, 201),
-    ("unknown symptom", "post", CONSULTATIONS, {"mode": "diagnosis", "id": "x", "symptoms": {"GC99": 1}},
-     None, CONSULTATIONS, 400),
-    ("bad certainty", "post", CONSULTATIONS, {"mode": "diagnosis", "symptoms": {"GC03": 0.5}}, None,
-     CONSULTATIONS, 400),
-    ("missing answer", "post", CONSULTATIONS, {"mode": "screening", "id": 9, "answers": {"Q1": "ya"}}, None,
-     CONSULTATIONS, 400),
+    (
+        "diagnosis codes",
+        "post",
+        CONSULTATIONS,
+        {"mode": "diagnosis", "id": 2.5, "lang": "en", "symptoms": {"GC10": "pasti", "GC13": "hampir_pasti"}},
+        None,
+        CONSULTATIONS,
+        201,
+    ),
+    (
+        "unknown symptom",
+        "post",
+        CONSULTATIONS,
+        {"mode": "diagnosis", "id": "x", "symptoms": {"GC99": 1}},
+        None,
+        CONSULTATIONS,
+        400,
+    ),
+    (
+        "bad certainty",
+        "post",
+        CONSULTATIONS,
+        {"mode": "diagnosis", "symptoms": {"GC03": 0.5}},
+        None,
+        CONSULTATIONS,
+        400,
+    ),
+    (
+        "missing answer",
+        "post",
+        CONSULTATIONS,
+        {"mode": "screening", "id": 9, "answers": {"Q1": "ya"}},
+        None,
+        CONSULTATIONS,
+        400,
+    ),
     ("bad mode", "post", CONSULTATIONS, {"mode": "triage"}, None, CONSULTATIONS, 400),
-    ("bad lang in body", "post", CONSULTATIONS, {"mode": "diagnosis", "lang": "jv", "symptoms": {}}, None,
-     CONSULTATIONS, 400),
+    (
+        "bad lang in body",
+        "post",
+        CONSULTATIONS,
+        {"mode": "diagnosis", "lang": "jv", "symptoms": {}},
+        None,
+        CONSULTATIONS,
+        400,
+    ),
     ("bad id", "post", CONSULTATIONS, {"mode": "diagnosis", "id": [], "symptoms": {}}, None, CONSULTATIONS, 400),
     ("array", "post", CONSULTATIONS, "[]", "application/json", CONSULTATIONS, 400),
     ("bad json", "post", CONSULTATIONS, "{", "application/json", CONSULTATIONS, 400),
-    ("NaN", "post", CONSULTATIONS, '{"mode": "diagnosis", "symptoms": {"GC03": NaN}}', "application/json",
-     CONSULTATIONS, 400),
-    ("duplicate key", "post", CONSULTATIONS, '{"mode": "diagnosis", "mode": "diagnosis"}', "application/json",
-     CONSULTATIONS, 400),
-    ("bad lang in query", "post", f"{CONSULTATIONS}?lang=fr", {"mode": "diagnosis", "symptoms": {}}, None,
-     CONSULTATIONS, 400),
+    (
+        "NaN",
+        "post",
+        CONSULTATIONS,
+        '{"mode": "diagnosis", "symptoms": {"GC03": NaN}}',
+        "application/json",
+        CONSULTATIONS,
+        400,
+    ),
+    (
+        "duplicate key",
+        "post",
+        CONSULTATIONS,
+        '{"mode": "diagnosis", "mode": "diagnosis"}',
+        "application/json",
+        CONSULTATIONS,
+        400,
+    ),
+    (
+        "bad lang in query",
+        "post",
+        f"{CONSULTATIONS}?lang=fr",
+        {"mode": "diagnosis", "symptoms": {}},
+        None,
+        CONSULTATIONS,
+        400,
+    ),
     ("too large", "post", CONSULTATIONS, " " * (64 * 1024 + 1), "application/json", CONSULTATIONS, 413),
     ("not json", "post", CONSULTATIONS, "mode=diagnosis", "application/x-www-form-urlencoded", CONSULTATIONS, 415),
     ("read unknown", "get", f"{CONSULTATIONS}/{UNKNOWN_ID}?lang=en", None, None, ONE, 404),
@@ -271,8 +440,15 @@ REAL = [
     # Not operations of the document: these fit the shared responses it declares for any /api/ request.
     ("unknown path", "get", "/api/v1/consultation", None, None, "#/components/responses/UnknownPath", 404),
     ("wrong method", "get", CONSULTATIONS, None, None, "#/components/responses/MethodNotAllowed", 405),
-    ("wrong method on one", "put", f"{CONSULTATIONS}/{UNKNOWN_ID}", None, None,
-     "#/components/responses/MethodNotAllowed", 405),
+    (
+        "wrong method on one",
+        "put",
+        f"{CONSULTATIONS}/{UNKNOWN_ID}",
+        None,
+        None,
+        "#/components/responses/MethodNotAllowed",
+        405,
+    ),
 ]
 
 
@@ -291,10 +467,10 @@ def _check(contract, response, method, template):
         contract.check_operation(response, template, method)
 
 
-@pytest.mark.parametrize("method, url, body, content_type, template, status", [r[1:] for r in REAL],
-                         ids=[r[0] for r in REAL])
-def test_real_response_fits_the_documented_schema(client, contract, method, url, body, content_type, template,
-                                                  status):
+@pytest.mark.parametrize(
+    "method, url, body, content_type, template, status", [r[1:] for r in REAL], ids=[r[0] for r in REAL]
+)
+def test_real_response_fits_the_documented_schema(client, contract, method, url, body, content_type, template, status):
     response = _send(client, method, url, body, content_type)
     assert response.status_code == status
     _check(contract, response, method, template)
@@ -302,8 +478,10 @@ def test_real_response_fits_the_documented_schema(client, contract, method, url,
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_stored_result_read_and_deleted_fit_the_documented_schemas(client, contract, lang):
-    for request_body in ({"mode": "screening", "lang": lang, "answers": {**ALL_NO, "Q2": "ya"}},
-                         {"mode": "diagnosis", "lang": lang, "symptoms": {"GC01": 0.8, "GC03": 0.6, "GC04": 0.4}}):
+    for request_body in (
+        {"mode": "screening", "lang": lang, "answers": {**ALL_NO, "Q2": "ya"}},
+        {"mode": "diagnosis", "lang": lang, "symptoms": {"GC01": 0.8, "GC03": 0.6, "GC04": 0.4}},
+    ):
         created = client.post(CONSULTATIONS, json=request_body)
         contract.check_operation(created, CONSULTATIONS, "POST")
         url = f"{CONSULTATIONS}/{created.get_json()['id']}?lang={lang}"
@@ -319,17 +497,21 @@ def _broken(*args, **kwargs):
     raise RuntimeError("database down")
 
 
-@pytest.mark.parametrize("module, name, method, url, template", [
-    (store, "save", "post", CONSULTATIONS, CONSULTATIONS),
-    (store, "get", "get", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
-    (store, "remove", "delete", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
-    (knowledge, "describe", "get", KB, KB),
-], ids=["post", "get", "delete", "kb"])
-def test_a_fault_on_our_side_fits_the_documented_500(client, contract, monkeypatch, module, name, method, url,
-                                                      template):
+@pytest.mark.parametrize(
+    "module, name, method, url, template",
+    [
+        (store, "save", "post", CONSULTATIONS, CONSULTATIONS),
+        (store, "get", "get", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
+        (store, "remove", "delete", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
+        (knowledge, "describe", "get", KB, KB),
+    ],
+    ids=["post", "get", "delete", "kb"],
+)
+def test_a_fault_on_our_side_fits_the_documented_500(
+    client, contract, monkeypatch, module, name, method, url, template
+):
     monkeypatch.setattr(module, name, _broken)
-    response = _send(client, method, url, {"mode": "diagnosis", "symptoms": {}} if method == "post" else None,
-                     None)
+    response = _send(client, method, url, {"mode": "diagnosis", "symptoms": {}} if method == "post" else None, None)
     assert response.status_code == 500
     contract.check_operation(response, template, method)
 
@@ -337,9 +519,14 @@ def test_a_fault_on_our_side_fits_the_documented_500(client, contract, monkeypat
 def test_every_declared_response_is_exercised_above(doc):
     """Each (path, method, status) the document declares is met by a real request in this module."""
     exercised = {(r[5], r[1].upper(), str(r[6])) for r in REAL if not r[5].startswith("#")}
-    exercised |= {(ONE, "GET", "200"), (ONE, "DELETE", "204")}                       # the stored-result test
-    exercised |= {(t, m.upper(), "500") for t, m in [(CONSULTATIONS, "post"), (ONE, "get"), (ONE, "delete"),
-                                                     (KB, "get")]}                   # the fault test
-    declared = {(path, method.upper(), status) for path, item in doc["paths"].items()
-                for method in set(item) & HTTP_METHODS for status in item[method]["responses"]}
+    exercised |= {(ONE, "GET", "200"), (ONE, "DELETE", "204")}  # the stored-result test
+    exercised |= {
+        (t, m.upper(), "500") for t, m in [(CONSULTATIONS, "post"), (ONE, "get"), (ONE, "delete"), (KB, "get")]
+    }  # the fault test
+    declared = {
+        (path, method.upper(), status)
+        for path, item in doc["paths"].items()
+        for method in set(item) & HTTP_METHODS
+        for status in item[method]["responses"]
+    }
     assert declared == exercised

@@ -1,0 +1,207 @@
+"""The OpenAPI 3.1 document of the JSON API, made from a static base and the KB this server runs.
+
+``openapi.base.json`` says everything that holds for any KB (paths, shapes, error codes). What depends on the
+KB is filled in here from the loaded KB: the question, symptom and scale enums, the descriptions that name
+codes, the KB version, and examples that are this server's real answers (the engine is run on the request
+examples). The document is made once per app and KB version.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from fractions import Fraction
+from pathlib import Path
+
+from flask import current_app, url_for
+
+from kb.languages import LANGUAGES
+from webui import knowledge
+
+BASE = Path(__file__).with_name("openapi.base.json")
+EXT_KEY = "pakar.openapi"
+EXAMPLE_RECEIPT = "Xq3v0Lm8TfYb2Rk9WcPz4sAe"  # 24 URL-safe characters, as a real receipt id
+EXAMPLE_CREATED = "2026-01-05T08:15:02.481337+00:00"
+
+
+@functools.cache
+def _base_text() -> str:
+    return BASE.read_text(encoding="utf-8")
+
+
+def document() -> dict:
+    """The document for the current app's KB (made on first use, again when the KB version changes)."""
+    kb = knowledge.current()
+    cached = current_app.extensions.get(EXT_KEY)
+    if cached is None or cached[0] != kb.version:
+        cached = (kb.version, _make(kb))
+        current_app.extensions[EXT_KEY] = cached
+    return cached[1]
+
+
+def _number(cf: Fraction) -> int | float:
+    """A CF as a JSON number (an integer when it is one, as a client would write it)."""
+    return int(cf) if cf.denominator == 1 else float(cf)
+
+
+def _make(kb) -> dict:
+    doc = json.loads(_base_text())
+    doc["info"]["x-pakar-kb"] = {"id": kb.id, "version": kb.short_version}
+    schemas = doc["components"]["schemas"]
+    _enums(schemas, kb)
+    _descriptions(schemas, kb)
+    _examples(doc, kb)
+    return doc
+
+
+def _enums(schemas: dict, kb) -> None:
+    """The codes a request may use: the KB's questions, symptoms and scale (and the languages we speak)."""
+    schemas["Lang"]["enum"] = list(LANGUAGES)
+    schemas["QuestionCode"]["enum"] = [q.code for q in kb.questions]
+    schemas["SymptomCode"]["enum"] = [s.code for s in kb.symptoms]
+    schemas["ScaleCf"]["enum"] = [_number(level.cf) for level in kb.scale]
+    schemas["ScaleCode"]["enum"] = [level.code for level in kb.scale]
+    answers = schemas["ScreeningRequest"]["properties"]["answers"]
+    answers["required"] = [q.code for q in kb.questions]
+    # Answers are read case-insensitively, so the request names them in examples; the result's are exact.
+    answers["properties"] = {q.code: {"type": "string", "examples": list(q.answers)} for q in kb.questions}
+    schemas["ScreeningResult"]["properties"]["answers"]["properties"] = {
+        q.code: {"enum": list(q.answers)} for q in kb.questions
+    }
+
+
+def _en(text) -> str:
+    return text.get("en") if text is not None else ""
+
+
+def _descriptions(schemas: dict, kb) -> None:
+    """Descriptions that name this KB's codes (for people reading the document)."""
+
+    def add(node: dict, sentence: str) -> None:
+        node["description"] = f"{node['description']} {sentence}"
+
+    questions = "; ".join(f"{q.code}: {' / '.join(q.answers)}" for q in kb.questions)
+    add(schemas["ScreeningRequest"]["properties"]["answers"], f"This KB asks {questions}.")
+    add(
+        schemas["DiagnosisRequest"]["properties"]["symptoms"],
+        f"This KB's symptoms: {', '.join(s.code for s in kb.symptoms)}.",
+    )
+    scale = ", ".join(f"{_number(level.cf)} (`{level.code}`)" for level in kb.scale)
+    add(schemas["Certainty"], f"This KB's scale: {scale}.")
+    solutions = ", ".join(f"{s.code} {_en(s.title)}" for s in kb.solutions)
+    add(schemas["ScreeningResult"]["properties"]["solution"], f"This KB's solutions: {solutions}.")
+    hypotheses = ", ".join(f"{h.code} {_en(h.name)}" for h in kb.hypotheses)
+    add(schemas["DiagnosisResult"]["properties"]["diagnosis"], f"This KB's hypotheses: {hypotheses}.")
+    for node in (
+        schemas["ScreeningResult"]["properties"]["kb_version"],
+        schemas["DiagnosisResult"]["properties"]["kb_version"],
+        schemas["Trace"]["properties"]["kb"]["properties"]["version"],
+        schemas["KnowledgeBase"]["properties"]["kb"]["properties"]["version"],
+    ):
+        node["examples"] = [kb.short_version]
+
+
+def _request_examples(kb) -> dict:
+    """Requests any KB can answer: every question's first or last answer; the first symptoms at the scale's
+    top levels, as numbers and as codes."""
+    top = [level for level in reversed(kb.scale) if level.cf > 0]
+    return {
+        "screening": (
+            "Quick screening, English, with the client's own id; every question its first answer",
+            {
+                "id": "visit-17",
+                "mode": "screening",
+                "lang": "en",
+                "answers": {q.code: q.answers[0] for q in kb.questions},
+            },
+        ),
+        "screeningLastAnswers": (
+            "Quick screening, every question its last answer",
+            {"mode": "screening", "answers": {q.code: q.answers[-1] for q in kb.questions}},
+        ),
+        "diagnosis": (
+            "Detailed diagnosis, certainties as numbers",
+            {
+                "id": 2,
+                "mode": "diagnosis",
+                "lang": "en",
+                "symptoms": {s.code: _number(top[i % len(top)].cf) for i, s in enumerate(kb.symptoms[:3])},
+            },
+        ),
+        "diagnosisLevelCodes": (
+            "Detailed diagnosis, certainties as scale codes",
+            {"mode": "diagnosis", "symptoms": {s.code: top[i % len(top)].code for i, s in enumerate(kb.symptoms[:2])}},
+        ),
+    }
+
+
+def _as_stored(result: dict) -> dict:
+    """A result as the API answers it once stored (the request's ``id`` moved to ``request_id``)."""
+    body = copy.deepcopy(result)
+    body["request_id"] = body.pop("id", None)
+    body["id"] = EXAMPLE_RECEIPT
+    body["url"] = url_for("results.show", token=EXAMPLE_RECEIPT, _external=True)
+    body["created_at"] = EXAMPLE_CREATED
+    return body
+
+
+def _refusal(request: dict) -> dict:
+    """The API's body for a request the engine refuses."""
+    try:
+        knowledge.answer(request)
+    except knowledge.InputError as exc:
+        body = {"error": {"code": exc.code, "message": exc.message}}
+        if request.get("id") is not None:
+            body["request_id"] = request["id"]
+        return body
+    raise AssertionError(f"the example request {request} was meant to be refused")
+
+
+def _off_scale(kb) -> Fraction:
+    """A certainty between two levels of the scale, so not on it."""
+    cfs = sorted(level.cf for level in kb.scale)
+    return (cfs[-2] + cfs[-1]) / 2 if len(cfs) > 1 else cfs[0] / 2 + Fraction(1, 2)
+
+
+def _examples(doc: dict, kb) -> None:
+    """Request examples, the answers this server really gives them, and refusals in the KB's words."""
+    requests = _request_examples(kb)
+    body = doc["paths"]["/api/v1/consultations"]["post"]["requestBody"]["content"]["application/json"]
+    body["examples"] = {name: {"summary": summary, "value": value} for name, (summary, value) in requests.items()}
+    schemas = doc["components"]["schemas"]
+    schemas["ScreeningRequest"]["properties"]["answers"]["examples"] = [requests["screening"][1]["answers"]]
+    schemas["DiagnosisRequest"]["properties"]["symptoms"]["examples"] = [requests["diagnosis"][1]["symptoms"]]
+    top = kb.scale[-1]
+    schemas["Certainty"]["examples"] = [_number(top.cf), top.code]
+
+    responses = doc["components"]["responses"]
+    for name in ("screening", "diagnosis"):
+        answered = _as_stored(knowledge.answer(requests[name][1]))
+        for response in ("Created", "Stored"):
+            responses[response]["content"]["application/json"]["examples"][name] = {
+                "summary": f"The answer to the `{name}` request example",
+                "value": answered,
+            }
+
+    first, second = kb.symptoms[0], kb.symptoms[min(2, len(kb.symptoms) - 1)]
+    refusals: dict[str, tuple[str, dict]] = {
+        "unknown_symptom": (
+            "Unknown symptom code (with a did-you-mean)",
+            {"mode": "diagnosis", "id": 7, "lang": "en", "symptoms": {first.code.swapcase(): 1}},
+        ),
+        "bad_certainty": (
+            "Certainty not on the scale",
+            {"mode": "diagnosis", "symptoms": {second.code: float(_off_scale(kb))}},
+        ),
+        "missing_answer": (
+            "A question without an answer",
+            {"mode": "screening", "lang": "en", "answers": {q.code: q.answers[0] for q in kb.questions[:-1]}},
+        ),
+    }
+    examples = responses["RequestError"]["content"]["application/json"]["examples"]
+    for name, (summary, request) in refusals.items():
+        examples[name] = {"summary": summary, "value": _refusal(request)}
+
+    kb_example = doc["paths"]["/api/v1/kb"]["get"]["responses"]["200"]["content"]["application/json"]
+    kb_example["examples"] = {"en": {"summary": "In English", "value": knowledge.describe(kb, "en")}}
