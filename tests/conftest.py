@@ -6,7 +6,18 @@ import pytest
 
 import kb as kbase
 from rules.engine.engines import build_engine
+from testing.kbcache import LoadCache
 from testing.kbfiles import copy_bundled_kb
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kb_loaded_once_per_content():
+    """Every ``kb.load`` of a session (apps, the CLI run in-process, reports) shares one load per KB
+    content, as the apps of one process would (see :mod:`testing.kbcache`); failures are never cached."""
+    cache = LoadCache(kbase.load)
+    kbase.load = cache
+    yield cache.loaded
+    kbase.load = cache.real
 
 
 @pytest.fixture(scope="session")

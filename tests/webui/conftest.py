@@ -14,11 +14,9 @@ import re
 import pytest
 from babel.support import Translations
 
-import kb
 from rules.i18n import TRANSLATIONS_DIR
 from testing.apps import clear_app, consultation_count, make_app
 from testing.databases import postgres_server, throwaway_database
-from testing.kbcache import LoadCache
 from testing.visitor import Visitor
 
 # Each backend-dependent test runs on both; the PostgreSQL runs are ``slow`` (a server round trip per
@@ -40,15 +38,6 @@ def database_url(request, tmp_path):
         yield "sqlite:///" + str(tmp_path / "pakar.sqlite3")
     else:
         yield request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def kb_loaded_once_per_content():
-    """The apps of a test session share one KB load per KB content (see :mod:`testing.kbcache`)."""
-    cache = LoadCache(kb.load)
-    kb.load = cache
-    yield cache.loaded
-    kb.load = cache.real
 
 
 @pytest.fixture
