@@ -1,4 +1,5 @@
 """Report errors."""
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ Numbers arrive exact (Fractions from the typed results) and are rounded only her
 The same functions are Jinja filters in the web app (:mod:`webui.templating` installs :data:`FILTERS`) and in
 the PDF renderer (:func:`reports.render.environment`), so screen, paper and PDF always agree.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -60,7 +61,7 @@ def bullets(text: str | None) -> Markup:
     for line in str(text).splitlines():
         line = line.strip()
         if not line:
-            continue            # a blank line neither ends a list nor makes an empty paragraph
+            continue  # a blank line neither ends a list nor makes an empty paragraph
         if line.startswith("- "):
             items.append(f"<li>{escape(line[2:].strip())}</li>")
             continue
@@ -73,8 +74,8 @@ def bullets(text: str | None) -> Markup:
     return Markup("".join(parts))
 
 
-QR_MODULE_PX = 3   # the QR's size without CSS: 3 px a module (the stylesheets size it for screen and paper)
-QR_BORDER = 2      # quiet zone in modules; the receipt box around it is white too
+QR_MODULE_PX = 3  # the QR's size without CSS: 3 px a module (the stylesheets size it for screen and paper)
+QR_BORDER = 2  # quiet zone in modules; the receipt box around it is white too
 
 
 def qr_svg(url: str) -> Markup:

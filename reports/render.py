@@ -1,4 +1,5 @@
 """Render the report template to HTML or PDF, outside any web request."""
+
 from __future__ import annotations
 
 import os
@@ -16,14 +17,19 @@ CSS_PATH = os.path.join(STATIC_DIR, "report.css")
 
 def environment(gettext=None, ngettext=None) -> Environment:
     """A Jinja environment for the report templates, with the shared filters and the given gettext."""
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(default=True),
-                      extensions=["jinja2.ext.i18n"])
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+    )
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     # The i18n extension adds install_gettext_callables to the environment it is loaded into.
-    env.install_gettext_callables(gettext or (lambda s, **kw: s % kw if kw else s),  # type: ignore[attr-defined]
-                                  ngettext or (lambda s, p, n, **kw: (s if n == 1 else p) % {"num": n, **kw}),
-                                  newstyle=True)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext or (lambda s, **kw: s % kw if kw else s),
+        ngettext or (lambda s, p, n, **kw: (s if n == 1 else p) % {"num": n, **kw}),
+        newstyle=True,
+    )
     return env
 
 
@@ -44,9 +50,9 @@ def render_pdf(context: dict, *, gettext=None, ngettext=None) -> bytes:
     html = render_html(context, gettext=gettext, ngettext=ngettext)
     try:
         import weasyprint
-    except (ImportError, OSError) as exc:   # OSError: Pango/HarfBuzz libraries missing
+    except (ImportError, OSError) as exc:  # OSError: Pango/HarfBuzz libraries missing
         raise ReportError(f"PDF rendering is unavailable: {exc}") from exc
     try:
         return weasyprint.HTML(string=html, base_url=TEMPLATE_DIR).write_pdf()
-    except OSError as exc:                  # a system library failing while it renders
+    except OSError as exc:  # a system library failing while it renders
         raise ReportError(f"PDF rendering failed: {exc}") from exc

@@ -1,6 +1,7 @@
 """A plain-language "why" for people, from a typed result: how each answer moved the top possibility's
 certainty, step by step. Why it ranks first is the result's :class:`rules.results.RankingReason` (decided
 once, in :mod:`rules.results`); the expert's version, with rules and sources, is the result's ``how``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ class WhyStep:
     """One rule firing for the top possibility, as a person reads it: what was answered and how the
     certainty moved (in percent, exact: the template's filter rounds it)."""
 
-    names: str                   # the answers the rule matched, by name
-    level: str | None            # the scale's word for the answer, when the rule matched one symptom
+    names: str  # the answers the rule matched, by name
+    level: str | None  # the scale's word for the answer, when the rule matched one symptom
     percent_before: Fraction
     percent_after: Fraction
 
@@ -24,7 +25,7 @@ class WhyStep:
 def _name(kb: KnowledgeBase, code: str, lang: str) -> str:
     try:
         return kb.name_of(code).get(lang)
-    except KeyError:            # a result made by an older KB may name something this KB dropped
+    except KeyError:  # a result made by an older KB may name something this KB dropped
         return code
 
 

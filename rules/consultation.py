@@ -4,6 +4,7 @@ Nothing here computes an answer: it validates the request, runs this thread's Ex
 what the firings recorded into a typed result (:mod:`rules.results`). :func:`consult_record` gives the
 record; :func:`consult` gives its JSON form, the result contract of ``pakar batch``.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -65,12 +66,21 @@ def _screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) 
     solution = kb.solution(decision.conclusion)
     lang = req.lang
     return ScreeningResult(
-        id=req.id, kb_version=kb.short_version, lang=lang, solution=solution.code,
-        title=solution.title.get(lang), advice=solution.advice.get(lang),
-        hotline=(Hotline(solution.hotline.name, solution.hotline.number)
-                 if solution.call_hotline and solution.hotline else None),
-        answers=dict(req.answers or {}), how=tuple(explain.how_screening(kb, engine.trace, lang)),
-        disclaimer=kb.disclaimer.get(lang), trace=engine.trace.to_dict() if trace else None,
+        id=req.id,
+        kb_version=kb.short_version,
+        lang=lang,
+        solution=solution.code,
+        title=solution.title.get(lang),
+        advice=solution.advice.get(lang),
+        hotline=(
+            Hotline(solution.hotline.name, solution.hotline.number)
+            if solution.call_hotline and solution.hotline
+            else None
+        ),
+        answers=dict(req.answers or {}),
+        how=tuple(explain.how_screening(kb, engine.trace, lang)),
+        disclaimer=kb.disclaimer.get(lang),
+        trace=engine.trace.to_dict() if trace else None,
     )
 
 
@@ -79,22 +89,31 @@ def _diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) 
     engine = engine_for(kb, "diagnosis")
     state = engine.consult(req.symptoms)
     lang = req.lang
-    ranking = tuple(RankingRow(r["code"], kb.hypothesis(r["code"]).name.get(lang), r["cf"], r["evidence"])
-                    for r in state.ranking)
+    ranking = tuple(
+        RankingRow(r["code"], kb.hypothesis(r["code"]).name.get(lang), r["cf"], r["evidence"]) for r in state.ranking
+    )
     reason = RankingReason.of(ranking)
     hyp = kb.hypothesis(reason.first.code) if reason else None
     return DiagnosisResult(
-        id=req.id, kb_version=kb.short_version, lang=lang, ranking=ranking,
-        symptoms=tuple(SymptomAnswer(code, kb.symptom(code).name.get(lang), cf, _level_label(kb, cf, lang))
-                       for code, cf in _in_kb_order(kb, req.symptoms or {})),
+        id=req.id,
+        kb_version=kb.short_version,
+        lang=lang,
+        ranking=ranking,
+        symptoms=tuple(
+            SymptomAnswer(code, kb.symptom(code).name.get(lang), cf, _level_label(kb, cf, lang))
+            for code, cf in _in_kb_order(kb, req.symptoms or {})
+        ),
         name=hyp.name.get(lang) if hyp else None,
         info=hyp.info.get(lang) if hyp else None,
         advice=hyp.advice.get(lang) if hyp else kb.no_conclusion.get(lang),
         how=tuple(explain.how_diagnosis(kb, engine.trace, ranking, lang)),
         why=explain.why_first(reason, lang) if reason else None,
         disclaimer=kb.disclaimer.get(lang),
-        steps=tuple(CFStep(f.rule.id, f.conclusion, tuple(f.bindings.items()), f.before, f.after)
-                    for f in engine.trace.firings if isinstance(f.rule, CFRule) and f.cf is not None),
+        steps=tuple(
+            CFStep(f.rule.id, f.conclusion, tuple(f.bindings.items()), f.before, f.after)
+            for f in engine.trace.firings
+            if isinstance(f.rule, CFRule) and f.cf is not None
+        ),
         trace=engine.trace.to_dict() if trace else None,
     )
 

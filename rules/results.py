@@ -10,6 +10,7 @@ template filter formats them in the page's language.
 Why the first hypothesis ranks first is decided once, by :meth:`RankingReason.of`; the HOW sentence, the
 API's ``tie_break`` and the report all read that decision.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -47,9 +48,15 @@ class RankingRow:
 
     def to_json(self) -> dict[str, Any]:
         """The row as the result contract has it."""
-        return {"code": self.code, "name": self.name, "cf": as_number(self.cf),
-                "percent": as_number(self.percent, PERCENT_PLACES), "evidence": self.evidence,
-                "cf_text": fmt(self.cf), "percent_text": fmt(self.percent, PERCENT_PLACES)}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "cf": as_number(self.cf),
+            "percent": as_number(self.percent, PERCENT_PLACES),
+            "evidence": self.evidence,
+            "cf_text": fmt(self.cf),
+            "percent_text": fmt(self.percent, PERCENT_PLACES),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RankingRow:
@@ -164,7 +171,7 @@ class DiagnosisResult:
 
     mode: ClassVar[str] = "diagnosis"
 
-    id: object                  # the request's own id (text or a number), echoed back; None without one
+    id: object  # the request's own id (text or a number), echoed back; None without one
     kb_version: str
     lang: str
     ranking: tuple[RankingRow, ...]
@@ -210,17 +217,25 @@ class DiagnosisResult:
     def to_json(self) -> dict[str, Any]:
         """The result contract of ``pakar batch`` and the JSON API."""
         out: dict[str, Any] = {
-            "id": self.id, "mode": self.mode, "kb_version": self.kb_version, "lang": self.lang,
-            "diagnosis": self.diagnosis, "name": self.name,
+            "id": self.id,
+            "mode": self.mode,
+            "kb_version": self.kb_version,
+            "lang": self.lang,
+            "diagnosis": self.diagnosis,
+            "name": self.name,
             # Nothing concluded: the contract's numbers are the integer 0 (and its texts "0").
             "cf": as_number(self.cf) if self.top else 0,
             "percent": as_number(self.percent, PERCENT_PLACES) if self.top else 0,
-            "cf_text": fmt(self.cf), "percent_text": fmt(self.percent, PERCENT_PLACES),
-            "info": self.info, "advice": self.advice,
+            "cf_text": fmt(self.cf),
+            "percent_text": fmt(self.percent, PERCENT_PLACES),
+            "info": self.info,
+            "advice": self.advice,
             "ranking": [row.to_json() for row in self.ranking],
             "symptoms": [s.to_json() for s in self.symptoms],
             "tie_break": self.reason.tie_break if self.reason else None,
-            "why": self.why, "how": list(self.how), "disclaimer": self.disclaimer,
+            "why": self.why,
+            "how": list(self.how),
+            "disclaimer": self.disclaimer,
         }
         if self.trace is not None:
             out["trace"] = self.trace
@@ -235,12 +250,19 @@ class DiagnosisResult:
         """
         trace = trace if trace is not None else data.get("trace")
         return cls(
-            id=data.get("id"), kb_version=data["kb_version"], lang=data["lang"],
+            id=data.get("id"),
+            kb_version=data["kb_version"],
+            lang=data["lang"],
             ranking=tuple(RankingRow.from_json(r) for r in data.get("ranking") or ()),
             symptoms=tuple(SymptomAnswer.from_json(s) for s in data.get("symptoms") or ()),
-            name=data.get("name"), info=data.get("info"), advice=data.get("advice"),
-            how=tuple(data.get("how") or ()), why=data.get("why"), disclaimer=data.get("disclaimer"),
-            steps=steps_from_trace(trace), trace=trace,
+            name=data.get("name"),
+            info=data.get("info"),
+            advice=data.get("advice"),
+            how=tuple(data.get("how") or ()),
+            why=data.get("why"),
+            disclaimer=data.get("disclaimer"),
+            steps=steps_from_trace(trace),
+            trace=trace,
         )
 
 
@@ -251,7 +273,7 @@ class ScreeningResult:
 
     mode: ClassVar[str] = "screening"
 
-    id: object                  # the request's own id (text or a number), echoed back; None without one
+    id: object  # the request's own id (text or a number), echoed back; None without one
     kb_version: str
     lang: str
     solution: str
@@ -266,10 +288,17 @@ class ScreeningResult:
     def to_json(self) -> dict[str, Any]:
         """The result contract of ``pakar batch`` and the JSON API."""
         out: dict[str, Any] = {
-            "id": self.id, "mode": self.mode, "kb_version": self.kb_version, "lang": self.lang,
-            "solution": self.solution, "title": self.title, "advice": self.advice,
+            "id": self.id,
+            "mode": self.mode,
+            "kb_version": self.kb_version,
+            "lang": self.lang,
+            "solution": self.solution,
+            "title": self.title,
+            "advice": self.advice,
             "hotline": self.hotline.to_json() if self.hotline else None,
-            "answers": dict(self.answers), "how": list(self.how), "disclaimer": self.disclaimer,
+            "answers": dict(self.answers),
+            "how": list(self.how),
+            "disclaimer": self.disclaimer,
         }
         if self.trace is not None:
             out["trace"] = self.trace
@@ -279,10 +308,17 @@ class ScreeningResult:
     def from_json(cls, data: Mapping[str, Any], trace: Mapping[str, Any] | None = None) -> ScreeningResult:
         """A result read back from :meth:`to_json`'s form; ``trace`` when it is stored apart from it."""
         return cls(
-            id=data.get("id"), kb_version=data["kb_version"], lang=data["lang"], solution=data["solution"],
-            title=data.get("title"), advice=data.get("advice"), hotline=Hotline.from_json(data.get("hotline")),
-            answers=dict(data.get("answers") or {}), how=tuple(data.get("how") or ()),
-            disclaimer=data.get("disclaimer"), trace=trace if trace is not None else data.get("trace"),
+            id=data.get("id"),
+            kb_version=data["kb_version"],
+            lang=data["lang"],
+            solution=data["solution"],
+            title=data.get("title"),
+            advice=data.get("advice"),
+            hotline=Hotline.from_json(data.get("hotline")),
+            answers=dict(data.get("answers") or {}),
+            how=tuple(data.get("how") or ()),
+            disclaimer=data.get("disclaimer"),
+            trace=trace if trace is not None else data.get("trace"),
         )
 
 
@@ -293,16 +329,29 @@ def from_json(data: Mapping[str, Any], trace: Mapping[str, Any] | None = None) -
     """A stored result (its ``mode`` says which kind) read back into a record; raises ValueError when the
     data is not a result this code can read."""
     kinds: dict[str, type[DiagnosisResult] | type[ScreeningResult]] = {
-        "diagnosis": DiagnosisResult, "screening": ScreeningResult}
+        "diagnosis": DiagnosisResult,
+        "screening": ScreeningResult,
+    }
     mode = data.get("mode") if isinstance(data, Mapping) else None
     kind = kinds.get(mode) if isinstance(mode, str) else None
     if kind is None:
-        raise ValueError("not a stored consultation result (no known \"mode\")")
+        raise ValueError('not a stored consultation result (no known "mode")')
     try:
         return kind.from_json(data, trace)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"a stored {kind.mode} result that cannot be read: {exc!r}") from exc
 
 
-__all__ = ["PERCENT_PLACES", "CFStep", "DiagnosisResult", "Hotline", "RankingReason", "RankingRow", "Result",
-           "ScreeningResult", "SymptomAnswer", "from_json", "steps_from_trace"]
+__all__ = [
+    "PERCENT_PLACES",
+    "CFStep",
+    "DiagnosisResult",
+    "Hotline",
+    "RankingReason",
+    "RankingRow",
+    "Result",
+    "ScreeningResult",
+    "SymptomAnswer",
+    "from_json",
+    "steps_from_trace",
+]

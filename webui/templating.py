@@ -1,5 +1,6 @@
 """The app's Jinja set-up beyond Flask's: the report templates (the result page includes them, so screen,
 paper and PDF show the same thing), their number filters and globals, and the symptom groups' names."""
+
 from __future__ import annotations
 
 from webui import knowledge

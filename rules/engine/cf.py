@@ -12,6 +12,7 @@ certain evidence against a conclusion cancel to 0, whatever else is known, and t
 conflict; :class:`Accumulator` tracks this so that the outcome is the same in every firing order.
 Premises: ``all`` takes the minimum of its parts, ``any`` the maximum.
 """
+
 from __future__ import annotations
 
 import math
@@ -86,7 +87,7 @@ def to_decimal(value: Fraction, places: int = 10) -> Decimal:
     """The exact decimal when it terminates within ``places`` digits, else rounded half-even to ``places``."""
     if terminates(value):
         exact = Decimal(value.numerator) / Decimal(value.denominator)
-        exponent = exact.as_tuple().exponent       # an int for a finite decimal
+        exponent = exact.as_tuple().exponent  # an int for a finite decimal
         if isinstance(exponent, int) and -exponent <= places:
             return exact.normalize() if exact != 0 else Decimal(0)
     q = Decimal(1).scaleb(-places)

@@ -3,6 +3,7 @@
 Values are kept as exact Fractions while recording (cheap) and rendered to text only by
 :meth:`Trace.to_dict`, so that the hot path does no formatting.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,10 +16,10 @@ from rules.engine.cf import fmt
 @dataclass
 class FactRecord:
     fact_id: int
-    kind: str          # 'evidence' or 'answer'
+    kind: str  # 'evidence' or 'answer'
     code: str
-    value: object      # Fraction for evidence, answer code for answers
-    origin: str        # 'user' or the rule layer that concluded it
+    value: object  # Fraction for evidence, answer code for answers
+    origin: str  # 'user' or the rule layer that concluded it
 
 
 @dataclass
@@ -28,10 +29,10 @@ class Firing:
     rule: CFRule | Decision | str  # a str for the engine's own rules (publish a layer, rank)
     salience: int
     fact_ids: tuple
-    bindings: dict                 # code -> value seen by the rule
+    bindings: dict  # code -> value seen by the rule
     conclusion: str | None = None
     premise_cf: Fraction | None = None
-    cf: Fraction | None = None     # CF[H,E] = rule CF x premise CF
+    cf: Fraction | None = None  # CF[H,E] = rule CF x premise CF
     before: Fraction | None = None
     after: Fraction | None = None
     note: str = ""
@@ -45,7 +46,7 @@ class Trace:
     mode: str
     facts: list = field(default_factory=list)
     firings: list = field(default_factory=list)
-    ranking: list = field(default_factory=list)      # diagnosis: list of dicts (see engine)
+    ranking: list = field(default_factory=list)  # diagnosis: list of dicts (see engine)
     tie_breaks: list = field(default_factory=list)
     also_matched: list = field(default_factory=list)  # screening: decisions that matched but lost
 
@@ -56,8 +57,11 @@ class Trace:
             "mode": self.mode,
             "facts": [_fact(f) for f in self.facts],
             "firings": [_firing(i + 1, f) for i, f in enumerate(self.firings)],
-            **({"ranking": [_rank(r) for r in self.ranking], "tie_breaks": self.tie_breaks}
-               if self.mode == "diagnosis" else {"also_matched": self.also_matched}),
+            **(
+                {"ranking": [_rank(r) for r in self.ranking], "tie_breaks": self.tie_breaks}
+                if self.mode == "diagnosis"
+                else {"also_matched": self.also_matched}
+            ),
         }
 
 
@@ -71,17 +75,28 @@ def _fact(f: FactRecord) -> dict:
 
 def _firing(n: int, f: Firing) -> dict:
     rule = f.rule
-    out = {"n": n, "rule": rule if isinstance(rule, str) else rule.id, "salience": f.salience,
-           "facts": [f"f-{i}" for i in f.fact_ids],
-           "bindings": {k: _value(v) for k, v in f.bindings.items()}}
+    out = {
+        "n": n,
+        "rule": rule if isinstance(rule, str) else rule.id,
+        "salience": f.salience,
+        "facts": [f"f-{i}" for i in f.fact_ids],
+        "bindings": {k: _value(v) for k, v in f.bindings.items()},
+    }
     if not isinstance(rule, str):
         out["source"] = rule.source
         out["at"] = str(rule.loc)
     if f.conclusion is not None:
         out["conclusion"] = f.conclusion
     if isinstance(rule, CFRule) and f.cf is not None:  # a CF step: every value of it was recorded
-        out.update({"premise_cf": _value(f.premise_cf), "rule_cf": fmt(rule.cf), "cf": fmt(f.cf),
-                    "before": _value(f.before), "after": _value(f.after)})
+        out.update(
+            {
+                "premise_cf": _value(f.premise_cf),
+                "rule_cf": fmt(rule.cf),
+                "cf": fmt(f.cf),
+                "before": _value(f.before),
+                "after": _value(f.after),
+            }
+        )
     elif f.premise_cf is not None:
         out["premise_cf"] = fmt(f.premise_cf)
     if f.note:

@@ -2,6 +2,7 @@
 WeasyPrint PDF that is one A4 page even for the longest reports (all twenty symptoms; a screening's six
 questions), in Indonesian (the real catalogue) and in English.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,7 @@ URL = f"https://pakar.example.go.id/r/{TOKEN}"
 CREATED = datetime(2024, 3, 1, 8, 30, tzinfo=timezone.utc)
 PO_PATH = TRANSLATIONS_DIR / "id" / "LC_MESSAGES" / "messages.po"
 
-EVERY_SYMPTOM = {f"GC{i:02d}": 1.0 for i in range(1, 21)}          # all at "Pasti Iya"
+EVERY_SYMPTOM = {f"GC{i:02d}": 1.0 for i in range(1, 21)}  # all at "Pasti Iya"
 ALL_YES = {f"Q{i}": "ya" for i in range(1, 7)}
 
 CASES = [
@@ -61,11 +62,20 @@ def make_context(kb, request: dict, lang: str, *, for_other=False, stale=False) 
     full = rules.consult(kb, {**request, "lang": lang})
     stored = {k: v for k, v in full.items() if k != "trace"}
     result = from_json(stored, full["trace"])
-    row = SimpleNamespace(mode=request["mode"], kb_version=kb.short_version, created_at=CREATED,
-                          for_other=for_other, lang=lang)
+    row = SimpleNamespace(
+        mode=request["mode"], kb_version=kb.short_version, created_at=CREATED, for_other=for_other, lang=lang
+    )
     hotline = stored["hotline"] if request["mode"] == "screening" else None
-    return {"kb": kb, "row": row, "result": result, "token": TOKEN, "url": URL, "hotline": hotline,
-            "stale": stale, "lang": lang}
+    return {
+        "kb": kb,
+        "row": row,
+        "result": result,
+        "token": TOKEN,
+        "url": URL,
+        "hotline": hotline,
+        "stale": stale,
+        "lang": lang,
+    }
 
 
 def case(name):
@@ -84,13 +94,13 @@ def test_longest_reports_are_one_a4_page(kb, gettext, name, lang):
     _, request, outcome = case(name)
     english = "Quick screening result" if request["mode"] == "screening" else "Detailed diagnosis result"
     title = (gettext(lang) or str)(english)
-    assert (title == english) == (lang == "en")          # the Indonesian title comes from the catalogue
+    assert (title == english) == (lang == "en")  # the Indonesian title comes from the catalogue
     data = render_pdf(make_context(kb, request, lang, for_other=True, stale=True), gettext=gettext(lang))
     assert data.startswith(b"%PDF-")
     pdf = PdfReader(io.BytesIO(data))
     assert len(pdf.pages) == 1
     box = pdf.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (595, 842)      # A4 in points
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     text = pdf_text(data)
     flat = re.sub(r"\s+", "", text)
     assert URL in flat
@@ -122,11 +132,11 @@ def test_html_is_self_contained(kb, gettext, name, request_body, outcome, lang):
     assert f'<html lang="{lang}">' in html
     assert "<script" not in html.lower()
     assert " style=" not in html
-    assert re.findall(r"https?://[^\s\"'<>)]+", html) == [URL, URL]          # the link and its text
+    assert re.findall(r"https?://[^\s\"'<>)]+", html) == [URL, URL]  # the link and its text
     assert re.findall(r"\b(?:src|srcset|xlink:href)=", html) == []
     assert "@import" not in html and "url(" not in html
     assert [m for m in re.findall(r'href="([^"]*)"', html) if not m.startswith("tel:")] == [URL]
-    assert html.count("<svg") == 1 + {"diagnosis-all-20": 2, "diagnosis-3": 2}.get(name, 0)   # the QR, the bars
+    assert html.count("<svg") == 1 + {"diagnosis-all-20": 2, "diagnosis-3": 2}.get(name, 0)  # the QR, the bars
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -135,8 +145,10 @@ def test_screening_lists_the_six_questions_and_answers(kb, gettext, lang):
     html = render_html(ctx, gettext=gettext(lang))
     answers = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html)
     label = lambda code: str(escape(kb.answer_label(code).get(lang)))  # noqa: E731
-    assert answers == [(str(escape(q.text.get(lang))), label(code))
-                       for q, code in zip(kb.questions, ["ragu", "ya", "ya", "ya", "ya", "tidak"], strict=True)]
+    assert answers == [
+        (str(escape(q.text.get(lang))), label(code))
+        for q, code in zip(kb.questions, ["ragu", "ya", "ya", "ya", "ya", "tidak"], strict=True)
+    ]
     assert len(answers) == 6
     assert 'href="tel:0331487441">(0331) 487441</a>' in html
     assert 'class="outcome outcome-s1"' in html
@@ -144,24 +156,38 @@ def test_screening_lists_the_six_questions_and_answers(kb, gettext, lang):
 
 DIAGNOSIS_TEXTS = [
     # language, outcome heading, certainty, chart rows (code, percent, CF, bar width), symptoms, why
-    ("id", "PC01</span> Suspek COVID-19", "94,6%",
-     [("PC01", "94,6%", "0,946", "94.56"), ("PC02", "92%", "0,92", "92")],
-     [("Pilek atau hidung tersumbat", "Mungkin Iya"), ("Demam di atas 38 °C", "Hampir Pasti Iya"),
-      ("Batuk kering", "Kemungkinan Besar Iya")],
-     "PC01 Suspek COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (94,6%) lebih tinggi daripada PC02 "
-     "Probable COVID-19 (92%).",
-     # Each step is MYCIN's combination by hand: 0.8×0.4 = 0.32; 0.32 + 0.8×0.68 = 0.864; 0.864 + 0.6×0.136 = 0.9456.
-     ["Pilek atau hidung tersumbat — Anda menjawab “Mungkin Iya”: keyakinan 0% → 32%",
-      "Demam di atas 38 °C — Anda menjawab “Hampir Pasti Iya”: keyakinan 32% → 86,4%",
-      "Batuk kering — Anda menjawab “Kemungkinan Besar Iya”: keyakinan 86,4% → 94,6%"]),
-    ("en", "PC01</span> Suspect COVID-19", "94.6%",
-     [("PC01", "94.6%", "0.946", "94.56"), ("PC02", "92%", "0.92", "92")],
-     [("Runny or blocked nose", "Maybe"), ("Fever above 38 °C", "Almost certainly"), ("Dry cough", "Likely")],
-     "PC01 Suspect COVID-19 comes first: its certainty (94.6%) is higher than that of PC02 Probable COVID-19 "
-     "(92%).",
-     ["Runny or blocked nose — you answered “Maybe”: certainty 0% → 32%",
-      "Fever above 38 °C — you answered “Almost certainly”: certainty 32% → 86.4%",
-      "Dry cough — you answered “Likely”: certainty 86.4% → 94.6%"]),
+    (
+        "id",
+        "PC01</span> Suspek COVID-19",
+        "94,6%",
+        [("PC01", "94,6%", "0,946", "94.56"), ("PC02", "92%", "0,92", "92")],
+        [
+            ("Pilek atau hidung tersumbat", "Mungkin Iya"),
+            ("Demam di atas 38 °C", "Hampir Pasti Iya"),
+            ("Batuk kering", "Kemungkinan Besar Iya"),
+        ],
+        "PC01 Suspek COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (94,6%) lebih tinggi daripada PC02 "
+        "Probable COVID-19 (92%).",
+        # Each step is MYCIN's combination by hand: 0.8×0.4 = 0.32; 0.32 + 0.8×0.68 = 0.864; 0.864 + 0.6×0.136 = 0.9456.
+        [
+            "Pilek atau hidung tersumbat — Anda menjawab “Mungkin Iya”: keyakinan 0% → 32%",
+            "Demam di atas 38 °C — Anda menjawab “Hampir Pasti Iya”: keyakinan 32% → 86,4%",
+            "Batuk kering — Anda menjawab “Kemungkinan Besar Iya”: keyakinan 86,4% → 94,6%",
+        ],
+    ),
+    (
+        "en",
+        "PC01</span> Suspect COVID-19",
+        "94.6%",
+        [("PC01", "94.6%", "0.946", "94.56"), ("PC02", "92%", "0.92", "92")],
+        [("Runny or blocked nose", "Maybe"), ("Fever above 38 °C", "Almost certainly"), ("Dry cough", "Likely")],
+        "PC01 Suspect COVID-19 comes first: its certainty (94.6%) is higher than that of PC02 Probable COVID-19 (92%).",
+        [
+            "Runny or blocked nose — you answered “Maybe”: certainty 0% → 32%",
+            "Fever above 38 °C — you answered “Almost certainly”: certainty 32% → 86.4%",
+            "Dry cough — you answered “Likely”: certainty 86.4% → 94.6%",
+        ],
+    ),
 ]
 
 
@@ -171,8 +197,12 @@ def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certaint
     html = render_html(make_context(kb, case("diagnosis-3")[1], lang), gettext=gettext(lang))
     assert f'<h2 id="outcome-title"><span class="code">{title}</h2>' in html
     assert f"<strong>{certainty}</strong>" in html
-    rows = re.findall(r'<td class="code-cell">(\w+)</td>.*?<strong>([^<]+)</strong> <span class="cf">\(CF ([^)]+)\)'
-                      r'.*?<rect width="100" height="4" fill="#dde3e9"/><rect width="([\d.]+)"', html, re.S)
+    rows = re.findall(
+        r'<td class="code-cell">(\w+)</td>.*?<strong>([^<]+)</strong> <span class="cf">\(CF ([^)]+)\)'
+        r'.*?<rect width="100" height="4" fill="#dde3e9"/><rect width="([\d.]+)"',
+        html,
+        re.S,
+    )
     assert rows == chart
     assert re.findall(r'<li><span class="symptom-name">(.*?)</span> — <em>(.*?)</em></li>', html) == symptoms
     assert f'<p class="why-short">{why}</p>' in html
@@ -183,7 +213,7 @@ def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certaint
 def test_no_conclusion_has_no_chart(kb, gettext, lang):
     html = render_html(make_context(kb, case("diagnosis-none")[1], lang), gettext=gettext(lang))
     assert 'class="ranking"' not in html and 'class="outcome outcome-none"' in html
-    assert html.count("<svg") == 1                  # the QR code only
+    assert html.count("<svg") == 1  # the QR code only
 
 
 class _Refuse:
@@ -206,9 +236,11 @@ def no_weasyprint(monkeypatch):
     yield lambda exc: monkeypatch.setattr(sys, "meta_path", [_Refuse(exc), *sys.meta_path])
 
 
-@pytest.mark.parametrize("exc", [ImportError("No module named 'weasyprint'"),
-                                 OSError("cannot load library 'libpango-1.0-0'")],
-                         ids=["not-installed", "no-pango"])
+@pytest.mark.parametrize(
+    "exc",
+    [ImportError("No module named 'weasyprint'"), OSError("cannot load library 'libpango-1.0-0'")],
+    ids=["not-installed", "no-pango"],
+)
 def test_report_error_without_weasyprint(kb, no_weasyprint, exc):
     no_weasyprint(exc)
     with pytest.raises(ReportError, match=re.escape(f"PDF rendering is unavailable: {exc}")):
