@@ -3,6 +3,7 @@
 Meant for cron (``flask --app webui purge`` daily). A bad setting or value prints one line, never a
 traceback: exit status 2 when the command cannot run as asked, 1 when the database fails it.
 """
+
 from __future__ import annotations
 
 import click
@@ -35,14 +36,16 @@ def _days(value, what: str) -> int:
 
 # The option is read as text so that a bad value gets our one-line message, not click's usage screen.
 @click.command("purge")
-@click.option("--days", metavar="N", default=None,
-              help="Delete results older than N days (default: the RETENTION_DAYS setting).")
-@with_appcontext        # the `flask` command pushes one anyway; app.test_cli_runner() and other callers do not
+@click.option(
+    "--days", metavar="N", default=None, help="Delete results older than N days (default: the RETENTION_DAYS setting)."
+)
+@with_appcontext  # the `flask` command pushes one anyway; app.test_cli_runner() and other callers do not
 def purge_command(days):
     """Delete stored results older than the retention period."""
     if days is None:
-        days = _days(current_app.config.get("RETENTION_DAYS"),
-                     "RETENTION_DAYS (instance/config.py or PAKAR_RETENTION_DAYS)")
+        days = _days(
+            current_app.config.get("RETENTION_DAYS"), "RETENTION_DAYS (instance/config.py or PAKAR_RETENTION_DAYS)"
+        )
     else:
         days = _days(days, "--days")
     try:

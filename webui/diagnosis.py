@@ -1,4 +1,5 @@
 """The detailed diagnosis: every symptom on one page, each with how sure the person is."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, request
@@ -12,8 +13,15 @@ bp = Blueprint("diagnosis", __name__, url_prefix="/diagnosis")
 
 def _page(status: int = 200, *, chosen: dict, errors: dict, for_other: bool):
     kb = knowledge.current()
-    return render_private("diagnosis.html", status, kb=kb, groups=knowledge.symptom_groups(kb, current_lang()),
-                          chosen=chosen, errors=errors, for_other=for_other)
+    return render_private(
+        "diagnosis.html",
+        status,
+        kb=kb,
+        groups=knowledge.symptom_groups(kb, current_lang()),
+        chosen=chosen,
+        errors=errors,
+        for_other=for_other,
+    )
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -24,7 +32,7 @@ def form():
     read = forms.diagnosis(knowledge.current(), request.form)
     if not read.ok:
         if read.problem:
-            flash(read.problem)     # the page has no slot for a form-wide problem: it shows at the top
+            flash(read.problem)  # the page has no slot for a form-wide problem: it shows at the top
         return _page(400, chosen=read.chosen, errors=read.errors, for_other=read.for_other)
     return results.keep({"mode": "diagnosis", "symptoms": read.symptoms, "lang": current_lang()}, read.for_other)
 

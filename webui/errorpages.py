@@ -3,6 +3,7 @@
 A refused CSRF token (a form left open for hours) must not cost the person their answers: a blueprint
 registers, per endpoint, how to show its form again (:func:`form_again_after_csrf`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,9 +30,11 @@ def form_again_after_csrf(endpoint: str):
     """Register the decorated ``view(message)`` as the way to show ``endpoint``'s form again, filled in
     with what was posted and a fresh token, when its CSRF token is refused; it returns None when there is
     no such form to show (then the plain "form has expired" page is shown)."""
+
     def register(view):
         _FORM_AGAIN[endpoint] = view
         return view
+
     return register
 
 
@@ -44,16 +47,26 @@ def init_app(app) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        again = _FORM_AGAIN.get(request.endpoint)
+        again = _FORM_AGAIN.get(request.endpoint or "")
         if again is not None:
-            response = again(_("For your safety this form could not be accepted (it was open too long). "
-                               "Your answers are kept: please check them and send the form again."))
+            response = again(
+                _(
+                    "For your safety this form could not be accepted (it was open too long). "
+                    "Your answers are kept: please check them and send the form again."
+                )
+            )
             if response is not None:
                 return response
-        return render_template("error.html", code=400, title=_("The form has expired"),
-                               message=_("For your safety the form could not be accepted (it was open too "
-                                         "long or came from another site). Please go back and send it "
-                                         "again.")), 400
+        return render_template(
+            "error.html",
+            code=400,
+            title=_("The form has expired"),
+            message=_(
+                "For your safety the form could not be accepted (it was open too "
+                "long or came from another site). Please go back and send it "
+                "again."
+            ),
+        ), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -67,6 +80,9 @@ def init_app(app) -> None:
         app.logger.exception("unexpected error")
         if _is_api():
             return api.internal_error()
-        return render_template("error.html", code=500, title=InternalServerError.name,
-                               message=_("Something went wrong on our side. Nothing was stored. "
-                                         "Please try again.")), 500
+        return render_template(
+            "error.html",
+            code=500,
+            title=InternalServerError.name,
+            message=_("Something went wrong on our side. Nothing was stored. Please try again."),
+        ), 500

@@ -5,6 +5,7 @@ among the offered choices); the request is then validated once more by :mod:`rul
 A post our pages could not have sent (a field they do not have, a field twice, a value no control offers)
 is refused whole: nothing in it is used.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,18 +14,21 @@ from flask import current_app
 from flask_babel import gettext as _
 
 START_FIELDS = frozenset({"for_other"})
-STEP_FIELDS = frozenset({"answer", "action"})       # action: the button pressed (next / back)
+STEP_FIELDS = frozenset({"answer", "action"})  # action: the button pressed (next / back)
 
 
 def not_ours() -> str:
     """The message for a post our form did not send."""
-    return _("This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page.")
+    return _(
+        "This form carries fields our page does not send, so nothing in it was used. "
+        "Please fill in the form on this page."
+    )
 
 
 def unexpected(form, allowed) -> str | None:
     """:func:`not_ours` when the post carries a field outside ``allowed`` (and the CSRF token), or one twice."""
     allowed = set(allowed) | {current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")}
-    for name in form.keys():
+    for name in form:
         if name not in allowed or len(form.getlist(name)) > 1:
             return not_ours()
     return None
@@ -58,10 +62,10 @@ def screening_answer(question, form) -> tuple[str | None, str | None]:
 class Diagnosis:
     """A read diagnosis form. ``problem``: a message for the whole form (a post our page did not send)."""
 
-    chosen: dict = field(default_factory=dict)      # every symptom's level code, as chosen
-    symptoms: dict = field(default_factory=dict)    # the non-zero ones: the request's ``symptoms``
+    chosen: dict = field(default_factory=dict)  # every symptom's level code, as chosen
+    symptoms: dict = field(default_factory=dict)  # the non-zero ones: the request's ``symptoms``
     for_other: bool = False
-    errors: dict = field(default_factory=dict)      # symptom code -> message
+    errors: dict = field(default_factory=dict)  # symptom code -> message
     problem: str | None = None
 
     @property

@@ -1,10 +1,20 @@
 """Public pages: home (emergency signs first), information pages, and the language switch."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, redirect, render_template, request, send_from_directory,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 
 import reports
 from webui import content, knowledge

@@ -2,6 +2,7 @@
 
 :func:`keep` is how both consultations end: run the engine, store the result, redirect to its receipt.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, session, url_for
@@ -9,7 +10,6 @@ from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 
 import reports
-
 from webui import knowledge, retention, store
 from webui.i18n import current_lang
 from webui.security import no_store, render_private
@@ -51,8 +51,15 @@ def result_context(row, token):
     hotline = knowledge.hotline(stored.get("hotline")) if row.mode == "screening" else None
     url = url_for("results.show", token=token, _external=True)
     # The templates get the typed record: exact numbers, the ranking reason and the CF steps of the trace.
-    return {"kb": kb, "row": row, "result": knowledge.read_result(stored, row.trace), "token": token, "url": url,
-            "hotline": hotline, "stale": row.kb_version != kb.short_version}
+    return {
+        "kb": kb,
+        "row": row,
+        "result": knowledge.read_result(stored, row.trace),
+        "token": token,
+        "url": url,
+        "hotline": hotline,
+        "stale": row.kb_version != kb.short_version,
+    }
 
 
 @bp.route("/<token>")

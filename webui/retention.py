@@ -4,6 +4,7 @@ After a consultation is stored, a process purges results older than ``RETENTION_
 so for ``PURGE_INTERVAL`` seconds. ``flask --app webui purge`` does the same on demand. A failed purge is
 logged and retried later; it never costs the person their result.
 """
+
 from __future__ import annotations
 
 import threading
@@ -14,7 +15,7 @@ from flask import current_app
 from webui import store
 
 _lock = threading.Lock()
-_last: dict[str, float] = {}      # per database URL: when this process last purged (monotonic seconds)
+_last: dict[str, float] = {}  # per database URL: when this process last purged (monotonic seconds)
 
 
 def purge_if_due(now: float | None = None) -> int | None:
@@ -32,6 +33,6 @@ def purge_if_due(now: float | None = None) -> int | None:
         _last[key] = now
     try:
         return store.purge(int(cfg["RETENTION_DAYS"]))
-    except Exception:  # noqa: BLE001 - the consultation is stored; the purge retries at the next interval
+    except Exception:  # the consultation is stored; the purge retries at the next interval
         current_app.logger.exception("automatic purge failed")
         return None

@@ -3,6 +3,7 @@
 The answers so far live only in the signed session cookie; nothing is written to the database until the
 last answer is in and the engine has answered (then :func:`webui.results.keep` stores it).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
@@ -14,7 +15,7 @@ from webui.security import render_private
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
-WIZARD = "screening"     # the session key of the answers so far
+WIZARD = "screening"  # the session key of the answers so far
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -47,8 +48,13 @@ def step(step: int):
     if step > first_open:
         return redirect(url_for("screening.step", step=first_open))
     question = questions[step - 1]
-    context = {"kb": kb, "question": question, "step": step, "total": len(questions),
-               "for_other": wizard.get("for_other")}
+    context = {
+        "kb": kb,
+        "question": question,
+        "step": step,
+        "total": len(questions),
+        "for_other": wizard.get("for_other"),
+    }
     if request.method == "GET":
         return render_private("screening_step.html", chosen=answers.get(question.code), error=None, **context)
 
@@ -65,8 +71,11 @@ def step(step: int):
     session[WIZARD] = {**wizard, "answers": answers}
     if step < len(questions):
         return redirect(url_for("screening.step", step=step + 1))
-    return results.keep({"mode": "screening", "answers": {q.code: answers[q.code] for q in questions},
-                         "lang": current_lang()}, wizard.get("for_other"), clear=WIZARD)
+    return results.keep(
+        {"mode": "screening", "answers": {q.code: answers[q.code] for q in questions}, "lang": current_lang()},
+        wizard.get("for_other"),
+        clear=WIZARD,
+    )
 
 
 @errorpages.form_again_after_csrf("screening.step")
@@ -80,6 +89,14 @@ def step_again(message: str):
     question = kb.questions[step - 1]
     value, _error = forms.screening_answer(question, request.form)
     flash(message)
-    return render_private("screening_step.html", 400, kb=kb, question=question, step=step,
-                          total=len(kb.questions), for_other=wizard.get("for_other"),
-                          chosen=value or wizard.get("answers", {}).get(question.code), error=None)
+    return render_private(
+        "screening_step.html",
+        400,
+        kb=kb,
+        question=question,
+        step=step,
+        total=len(kb.questions),
+        for_other=wizard.get("for_other"),
+        chosen=value or wizard.get("answers", {}).get(question.code),
+        error=None,
+    )

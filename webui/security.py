@@ -4,6 +4,7 @@ no-store header that keeps answers and results out of caches.
 Everything is served by the app itself: no scripts, styles, fonts or images from other sites, no inline
 script or style. Result URLs are receipts, so no Referer ever leaves the site.
 """
+
 from __future__ import annotations
 
 from flask import make_response, render_template
@@ -33,8 +34,7 @@ def init_app(app) -> None:
         content_security_policy=CSP,
         referrer_policy="no-referrer",
         frame_options="DENY",
-        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()",
-                            "interest-cohort": "()"},
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()", "interest-cohort": "()"},
     )
 
 

@@ -1,4 +1,5 @@
 """Save, read, delete and purge stored consultations. One transaction per call: all or nothing."""
+
 from __future__ import annotations
 
 import fcntl
@@ -16,7 +17,7 @@ from webui.errors import StartupError
 from webui.extensions import db, migrate
 from webui.models import Consultation
 
-TOKEN_BYTES = 18       # 144 random bits: 24 URL-safe characters, not guessable
+TOKEN_BYTES = 18  # 144 random bits: 24 URL-safe characters, not guessable
 # ASCII only: str.isalnum() would also pass "é" or "٣", and such junk must not reach the database either.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{24}")
 
@@ -35,10 +36,16 @@ def save(request: dict, result: dict, *, for_other: bool = False) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     body = {k: v for k, v in result.items() if k != "trace"}
     row = Consultation(
-        key=key_of(token), created_at=datetime.now(timezone.utc), mode=result["mode"],
-        kb_version=result["kb_version"], lang=result["lang"], for_other=bool(for_other),
+        key=key_of(token),
+        created_at=datetime.now(timezone.utc),
+        mode=result["mode"],
+        kb_version=result["kb_version"],
+        lang=result["lang"],
+        for_other=bool(for_other),
         outcome=result.get("solution") or result.get("diagnosis"),
-        request=request, result=body, trace=result.get("trace") or {},
+        request=request,
+        result=body,
+        trace=result.get("trace") or {},
     )
     try:
         db.session.add(row)
@@ -113,7 +120,7 @@ def init_app(app) -> None:
     with app.app_context():
         try:
             empty = not inspect(db.engine).has_table(Consultation.__tablename__)
-        except Exception as exc:  # noqa: BLE001 - any driver error means the same thing here
+        except Exception as exc:  # any driver error means the same thing here
             raise StartupError(f"cannot reach the database {db.engine.url!r}: {exc}") from exc
         if empty:
             with _migration_lock(app):
