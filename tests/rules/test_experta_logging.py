@@ -17,6 +17,7 @@ print(before == after, logging.getLogger("experta").getEffectiveLevel())
 
 @pytest.mark.parametrize("module", ["rules", "rules.engine.engines", "rules.engine.matcher", "rules.engine.strategy", "rules.engine.facts",
                                     "rules.cli"])
+@pytest.mark.slow  # a new Python process per module
 def test_importing_pakar_leaves_the_root_logger_alone(module):
     out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], capture_output=True, text=True,
                          check=True, timeout=60).stdout.split()
