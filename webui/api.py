@@ -16,6 +16,7 @@ query parameter, else Indonesian. The API uses no cookies, so it needs no CSRF t
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
@@ -102,11 +103,18 @@ def _as_stored(raw: dict) -> dict:
 
 def _public(row, token: str) -> dict:
     """A stored consultation as the API shows it: the batch result, its trace, and where it lives."""
-    body = {**row.result, "trace": row.trace}
+    # created_at is aware UTC on every backend (see webui.store)
+    return public_body({**row.result, "trace": row.trace}, token, row.created_at)
+
+
+def public_body(result: dict, token: str, created_at: datetime) -> dict:
+    """A batch result (with its trace) as the API shows it once stored under ``token`` (also the OpenAPI
+    document's examples)."""
+    body = dict(result)
     body["request_id"] = body.pop("id", None)
     body["id"] = token
     body["url"] = url_for("results.show", token=token, _external=True)
-    body["created_at"] = row.created_at.isoformat()  # aware UTC on every backend (see webui.store)
+    body["created_at"] = created_at.isoformat()
     return body
 
 

@@ -8,13 +8,13 @@ examples). The document is made once per app and KB version.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app
 
 from kb.languages import LANGUAGES
 from webui import knowledge
@@ -22,7 +22,7 @@ from webui import knowledge
 BASE = Path(__file__).with_name("openapi.base.json")
 EXT_KEY = "pakar.openapi"
 EXAMPLE_RECEIPT = "Xq3v0Lm8TfYb2Rk9WcPz4sAe"  # 24 URL-safe characters, as a real receipt id
-EXAMPLE_CREATED = "2026-01-05T08:15:02.481337+00:00"
+EXAMPLE_CREATED = datetime(2026, 1, 5, 8, 15, 2, 481337, tzinfo=timezone.utc)
 
 
 @functools.cache
@@ -136,16 +136,6 @@ def _request_examples(kb) -> dict:
     }
 
 
-def _as_stored(result: dict) -> dict:
-    """A result as the API answers it once stored (the request's ``id`` moved to ``request_id``)."""
-    body = copy.deepcopy(result)
-    body["request_id"] = body.pop("id", None)
-    body["id"] = EXAMPLE_RECEIPT
-    body["url"] = url_for("results.show", token=EXAMPLE_RECEIPT, _external=True)
-    body["created_at"] = EXAMPLE_CREATED
-    return body
-
-
 def _refusal(request: dict) -> dict:
     """The API's body for a request the engine refuses."""
     try:
@@ -166,6 +156,8 @@ def _off_scale(kb) -> Fraction:
 
 def _examples(doc: dict, kb) -> None:
     """Request examples, the answers this server really gives them, and refusals in the KB's words."""
+    from webui import api  # api serves this document: imported here, not at module level
+
     requests = _request_examples(kb)
     body = doc["paths"]["/api/v1/consultations"]["post"]["requestBody"]["content"]["application/json"]
     body["examples"] = {name: {"summary": summary, "value": value} for name, (summary, value) in requests.items()}
@@ -177,7 +169,7 @@ def _examples(doc: dict, kb) -> None:
 
     responses = doc["components"]["responses"]
     for name in ("screening", "diagnosis"):
-        answered = _as_stored(knowledge.answer(requests[name][1]))
+        answered = api.public_body(knowledge.answer(requests[name][1]), EXAMPLE_RECEIPT, EXAMPLE_CREATED)
         for response in ("Created", "Stored"):
             responses[response]["content"]["application/json"]["examples"][name] = {
                 "summary": f"The answer to the `{name}` request example",
