@@ -42,4 +42,4 @@ def clear_app(app: Flask) -> None:
 def consultation_count(app: Flask) -> int:
     """How many consultations ``app`` has stored right now."""
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Consultation))
+        return db.session.scalar(select(func.count()).select_from(Consultation)) or 0

@@ -4,6 +4,7 @@ a failure in CI (``CI=true``), where every test must run."""
 from __future__ import annotations
 
 import os
+from typing import NoReturn
 
 import pytest
 
@@ -13,7 +14,7 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def unavailable(reason: str, in_ci_message: str) -> None:
+def unavailable(reason: str, in_ci_message: str) -> NoReturn:
     """Skip the test with ``reason``; in CI fail it instead, with ``reason`` and what CI is missing."""
     if in_ci():
         pytest.fail(f"{reason}: {in_ci_message}", pytrace=False)

@@ -16,7 +16,8 @@ class Node:
     """An element of a parsed page: ``tag``, ``attrs``, ``children`` (nodes and text) and a few finders."""
 
     def __init__(self, tag: str, attrs: dict, parent: Node | None = None):
-        self.tag, self.attrs, self.parent, self.children = tag, attrs, parent, []
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Node | str] = []
 
     def __repr__(self):
         return f"<{self.tag} {self.attrs}>"
@@ -75,10 +76,10 @@ class _TreeBuilder(HTMLParser):
         self.current.children.append(Node(tag, _attributes(attrs), self.current))
 
     def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
+        node: Node | None = self.current
+        while node is not None and node is not self.root and node.tag != tag:
             node = node.parent
-        if node is not self.root:
+        if node is not None and node is not self.root and node.parent is not None:
             self.current = node.parent
 
     def handle_data(self, data):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from werkzeug.test import TestResponse
+
 from testing.html import Node, parse_html
 
 
@@ -11,15 +13,21 @@ class Visitor:
 
     def __init__(self, client):
         self.client = client
-        self.response = None
+        self._response: TestResponse | None = None
 
     def _keep(self, response):
         # Buffer the body, then close: static files are streamed from an open file (a ResourceWarning,
         # so an error under filterwarnings=error, if left to the garbage collector).
         response.get_data()
         response.close()
-        self.response = response
+        self._response = response
         return response
+
+    @property
+    def response(self) -> TestResponse:
+        """The last response (a test that reads one before any request is wrong)."""
+        assert self._response is not None, "no page yet: get or post one first"
+        return self._response
 
     def get(self, url, **kwargs):
         return self._keep(self.client.get(url, **kwargs))
