@@ -8,7 +8,9 @@ and the tests share lives here, one job per module:
 - :mod:`testing.visitor`: the Flask test client driven like a browser (forms sent as a browser sends them);
 - :mod:`testing.apps`: web apps configured for tests;
 - :mod:`testing.databases`: throwaway PostgreSQL databases;
-- :mod:`testing.kbfiles`: small KBs written as YAML files (the loader's starting KB, the feature KBs);
+- :mod:`testing.kbfiles`: small KBs written as YAML files (the loader's mini KB, the feature KBs) and
+  the bundled KB copied for a test to change;
+- :mod:`testing.kbcache`: one KB load per KB content for a whole test session;
 - :mod:`testing.browser`: Chromium's settings and a person's steps for the browser tests (needs Playwright).
 
 The package is not shipped: ``setup.cfg`` packages only kb, rules, reports and webui. ``[tool:pytest]``
