@@ -7,6 +7,7 @@ imports Experta: it calls :mod:`kb` and :mod:`rules` through :mod:`webui.knowled
     flask --app webui run                       # development
     gunicorn -w 2 'webui:create_app()'          # production
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,21 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
     config.ensure_secret_key(app)
 
-    from webui import (api, commands, diagnosis, errorpages, extensions, i18n, knowledge, pages, results,
-                       screening, security, store, templating)
+    from webui import (
+        api,
+        commands,
+        diagnosis,
+        errorpages,
+        extensions,
+        i18n,
+        knowledge,
+        pages,
+        results,
+        screening,
+        security,
+        store,
+        templating,
+    )
 
     extensions.init_app(app)
     i18n.init_app(app)
@@ -53,5 +67,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(results.bp)
     app.register_blueprint(api.bp)
     from webui import health  # /healthz, for container health checks and load balancers
+
     app.register_blueprint(health.bp)
     return app

@@ -1,5 +1,6 @@
 """Where settings come from: defaults, then instance/config.py, then PAKAR_* variables (DATABASE_URL for
 the database); the secret key file; and a KB that does not load stopping the start with file:line."""
+
 from __future__ import annotations
 
 import os
@@ -43,16 +44,29 @@ def start(tmp_path, monkeypatch):
             db.engine.dispose()
 
 
-@pytest.mark.parametrize("instance_config, env, expected", [
-    (None, {}, {"RETENTION_DAYS": 30, "HOTLINE_NUMBER": None, "SESSION_COOKIE_SECURE": False, "HSTS": False}),
-    ("RETENTION_DAYS = 7\nHOTLINE_NUMBER = '(022) 123'\n", {},
-     {"RETENTION_DAYS": 7, "HOTLINE_NUMBER": "(022) 123", "SESSION_COOKIE_SECURE": False}),
-    (None, {"PAKAR_RETENTION_DAYS": "14", "PAKAR_SESSION_COOKIE_SECURE": "true", "PAKAR_HOTLINE_NUMBER": "0800 1"},
-     {"RETENTION_DAYS": 14, "SESSION_COOKIE_SECURE": True, "HOTLINE_NUMBER": "0800 1"}),
-    # The environment overrides the instance file, setting by setting.
-    ("RETENTION_DAYS = 7\nHOTLINE_NUMBER = '(022) 123'\n", {"PAKAR_RETENTION_DAYS": "14"},
-     {"RETENTION_DAYS": 14, "HOTLINE_NUMBER": "(022) 123"}),
-], ids=["defaults", "instance-file", "environment", "environment-over-instance"])
+@pytest.mark.parametrize(
+    "instance_config, env, expected",
+    [
+        (None, {}, {"RETENTION_DAYS": 30, "HOTLINE_NUMBER": None, "SESSION_COOKIE_SECURE": False, "HSTS": False}),
+        (
+            "RETENTION_DAYS = 7\nHOTLINE_NUMBER = '(022) 123'\n",
+            {},
+            {"RETENTION_DAYS": 7, "HOTLINE_NUMBER": "(022) 123", "SESSION_COOKIE_SECURE": False},
+        ),
+        (
+            None,
+            {"PAKAR_RETENTION_DAYS": "14", "PAKAR_SESSION_COOKIE_SECURE": "true", "PAKAR_HOTLINE_NUMBER": "0800 1"},
+            {"RETENTION_DAYS": 14, "SESSION_COOKIE_SECURE": True, "HOTLINE_NUMBER": "0800 1"},
+        ),
+        # The environment overrides the instance file, setting by setting.
+        (
+            "RETENTION_DAYS = 7\nHOTLINE_NUMBER = '(022) 123'\n",
+            {"PAKAR_RETENTION_DAYS": "14"},
+            {"RETENTION_DAYS": 14, "HOTLINE_NUMBER": "(022) 123"},
+        ),
+    ],
+    ids=["defaults", "instance-file", "environment", "environment-over-instance"],
+)
 def test_settings_come_from_defaults_then_instance_then_environment(start, instance_config, env, expected):
     app = start(instance_config, **env)
     assert {name: app.config[name] for name in expected} == expected
@@ -64,19 +78,24 @@ def test_test_config_replaces_instance_and_environment(tmp_path, monkeypatch):
     instance.mkdir()
     (instance / "config.py").write_text("RETENTION_DAYS = 7\n", encoding="utf-8")
     monkeypatch.setenv("PAKAR_HOTLINE_NUMBER", "0800 1")
-    app = create_app({"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "t.sqlite3")},
-                     instance_path=str(instance))
+    app = create_app(
+        {"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "t.sqlite3")},
+        instance_path=str(instance),
+    )
     with app.app_context():
         db.engine.dispose()
     assert (app.config["RETENTION_DAYS"], app.config["HOTLINE_NUMBER"]) == (30, None)
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("postgres://u:p@db.example:5432/pakar", "postgresql+psycopg://u:p@db.example:5432/pakar"),
-    ("postgresql://u:p@db.example/pakar", "postgresql+psycopg://u:p@db.example/pakar"),
-    ("postgresql+psycopg://u:p@db.example/pakar", "postgresql+psycopg://u:p@db.example/pakar"),
-    ("sqlite:////srv/pakar.sqlite3", "sqlite:////srv/pakar.sqlite3"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgres://u:p@db.example:5432/pakar", "postgresql+psycopg://u:p@db.example:5432/pakar"),
+        ("postgresql://u:p@db.example/pakar", "postgresql+psycopg://u:p@db.example/pakar"),
+        ("postgresql+psycopg://u:p@db.example/pakar", "postgresql+psycopg://u:p@db.example/pakar"),
+        ("sqlite:////srv/pakar.sqlite3", "sqlite:////srv/pakar.sqlite3"),
+    ],
+)
 def test_database_url_selects_the_database_with_psycopg_3(start, url, expected):
     # AUTO_MIGRATE off: this checks the setting, not a connection to a server that does not exist.
     app = start(DATABASE_URL=url, PAKAR_AUTO_MIGRATE="false")
@@ -103,6 +122,7 @@ def test_a_heroku_style_database_url_really_connects(start, empty_postgres_url):
 
 # --- the secret key --------------------------------------------------------------------------------------
 
+
 def test_the_secret_key_file_is_made_once_private_and_reused(start, tmp_path):
     key_file = tmp_path / "instance" / config.SECRET_FILE
     first = start()
@@ -124,7 +144,7 @@ def test_the_secret_key_file_is_made_once_private_and_reused(start, tmp_path):
     cookie = client.get_cookie("session")
     restarted = second.test_client()
     restarted.set_cookie("session", cookie.value)
-    assert restarted.get("/screening/1").status_code == 200     # the wizard is still there
+    assert restarted.get("/screening/1").status_code == 200  # the wizard is still there
 
 
 def test_an_empty_secret_key_file_is_replaced(start, tmp_path):
@@ -135,8 +155,9 @@ def test_an_empty_secret_key_file_is_replaced(start, tmp_path):
     assert re.fullmatch(r"[0-9a-f]{64}", key_file.read_text(encoding="ascii")) and app.config["SECRET_KEY"]
 
 
-@pytest.mark.parametrize("value, key", [("a-long-configured-secret", "a-long-configured-secret"),
-                                        ("12345", "12345")], ids=["text", "digits"])
+@pytest.mark.parametrize(
+    "value, key", [("a-long-configured-secret", "a-long-configured-secret"), ("12345", "12345")], ids=["text", "digits"]
+)
 def test_a_configured_secret_key_is_used_and_no_file_is_made(start, tmp_path, value, key):
     """PAKAR_SECRET_KEY=12345 is parsed as JSON into a number; it must still sign sessions."""
     app = start(PAKAR_SECRET_KEY=value)
@@ -148,6 +169,7 @@ def test_a_configured_secret_key_is_used_and_no_file_is_made(start, tmp_path, va
 
 
 # --- a KB that does not load ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def broken_kb(tmp_path):
@@ -172,10 +194,13 @@ def test_a_bad_kb_path_stops_the_start_with_file_and_line(start, broken_kb):
     assert re.search(rf"rules\.yaml:{line}:\d+: ", message), message
 
 
-@pytest.mark.parametrize("where, problem", [
-    ("missing", "not a KB directory"),
-    ("empty", "no *.yaml files here"),
-])
+@pytest.mark.parametrize(
+    "where, problem",
+    [
+        ("missing", "not a KB directory"),
+        ("empty", "no *.yaml files here"),
+    ],
+)
 def test_a_kb_path_that_is_no_kb_stops_the_start(start, tmp_path, where, problem):
     path = tmp_path / where
     if where == "empty":

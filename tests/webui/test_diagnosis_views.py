@@ -1,5 +1,6 @@
 """The detailed diagnosis page as a browser uses it (CSRF on): the form's layout, exact certainties on the
 result page in both languages, and bad or forged input refused with a message, never a 500."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -60,12 +61,18 @@ def expected_cf(value, lang: str) -> str:
 # answers -> the ranking as shown in Indonesian: (code, percent, CF, symptoms counted), best first.
 DIAGNOSIS_CASES = {
     "fever-certain-tie": ({"GC03": "pasti"}, [("PC01", "100", "1", 1), ("PC02", "100", "1", 1)]),
-    "cold-sure-throat-maybe": ({"GC01": "pasti", "GC02": "mungkin_iya", "GC06": "kemungkinan_besar"},
-                               [("PC01", "84,8", "0,848", 2), ("PC02", "48", "0,48", 1)]),
-    "probable-ahead": ({"GC06": "mungkin_tidak", "GC08": "mungkin_iya", "GC17": "hampir_pasti"},
-                       [("PC02", "77", "0,77", 3), ("PC01", "64", "0,64", 1)]),
-    "rounded": ({"GC03": "hampir_pasti", "GC04": "hampir_pasti", "GC08": "kemungkinan_besar"},
-                [("PC02", "97,4", "0,974", 3), ("PC01", "96", "0,96", 2)]),
+    "cold-sure-throat-maybe": (
+        {"GC01": "pasti", "GC02": "mungkin_iya", "GC06": "kemungkinan_besar"},
+        [("PC01", "84,8", "0,848", 2), ("PC02", "48", "0,48", 1)],
+    ),
+    "probable-ahead": (
+        {"GC06": "mungkin_tidak", "GC08": "mungkin_iya", "GC17": "hampir_pasti"},
+        [("PC02", "77", "0,77", 3), ("PC01", "64", "0,64", 1)],
+    ),
+    "rounded": (
+        {"GC03": "hampir_pasti", "GC04": "hampir_pasti", "GC08": "kemungkinan_besar"},
+        [("PC02", "97,4", "0,974", 3), ("PC01", "96", "0,96", 2)],
+    ),
     "probable-only": ({"GC13": "kemungkinan_besar", "GC20": "mungkin_iya"}, [("PC02", "56,5", "0,565", 2)]),
 }
 
@@ -75,8 +82,10 @@ DIAGNOSIS_CASES = {
 def test_result_shows_exact_certainties(visitor, bundled_kb, answers, ranking, lang):
     engine = rules.consult(bundled_kb, {"mode": "diagnosis", "symptoms": answers, "lang": lang})
     # The table above is the engine's answer, formatted: guard the table itself first.
-    assert [(r["code"], expected_percent(r["percent"], "id"), expected_cf(r["cf"], "id"), r["evidence"])
-            for r in engine["ranking"]] == ranking
+    assert [
+        (r["code"], expected_percent(r["percent"], "id"), expected_cf(r["cf"], "id"), r["evidence"])
+        for r in engine["ranking"]
+    ] == ranking
 
     if lang == "en":
         visitor.get("/lang/en")
@@ -96,12 +105,13 @@ def test_result_shows_exact_certainties(visitor, bundled_kb, answers, ranking, l
     # Every concluded hypothesis has its row in the table, each with its bar (an SVG) drawn to scale.
     rows = dom.one("table", class_="ranking").one("tbody").find_all("tr")
     assert len(rows) == len(engine["ranking"])
-    for row, hyp in zip(rows, engine["ranking"]):
+    for row, hyp in zip(rows, engine["ranking"], strict=True):
         cells = [c for c in row.children if not isinstance(c, str)]
         assert cells[0].text == hyp["code"]
         assert cells[1].text == hyp["name"]
         assert cells[2].text.startswith(
-            f"{expected_percent(hyp['percent'], lang)}% (CF {expected_cf(hyp['cf'], lang)})")
+            f"{expected_percent(hyp['percent'], lang)}% (CF {expected_cf(hyp['cf'], lang)})"
+        )
         assert cells[3].text == str(hyp["evidence"])
         bar = row.one("svg").find_all("rect")[-1]
         assert float(bar.attrs["width"]) == pytest.approx(hyp["percent"], abs=0.01)
@@ -129,17 +139,24 @@ def test_for_someone_else(visitor, indonesian):
 
 # --- bad input: the page again with a message (400), nothing stored -------------------------------------------
 
-NOT_OURS = "This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page."
+NOT_OURS = (
+    "This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page."
+)
 BAD = {
     "missing-answer": ({"GC03": None}, {"GC03": "Please choose how sure you are."}, None),
     "empty-answer": ({"GC03": ""}, {"GC03": "Please choose how sure you are."}, None),
-    "two-missing": ({"GC03": None, "GC20": None}, {"GC03": "Please choose how sure you are.",
-                                                   "GC20": "Please choose how sure you are."}, None),
+    "two-missing": (
+        {"GC03": None, "GC20": None},
+        {"GC03": "Please choose how sure you are.", "GC20": "Please choose how sure you are."},
+        None,
+    ),
     "not-on-the-scale": ({"GC03": "0.5"}, {"GC03": "That certainty is not on the scale. Please choose again."}, None),
-    "a-number-not-a-level": ({"GC03": "1"}, {"GC03": "That certainty is not on the scale. Please choose again."},
-                             None),
-    "unknown-level-code": ({"GC03": "PASTI"}, {"GC03": "That certainty is not on the scale. Please choose again."},
-                           None),
+    "a-number-not-a-level": ({"GC03": "1"}, {"GC03": "That certainty is not on the scale. Please choose again."}, None),
+    "unknown-level-code": (
+        {"GC03": "PASTI"},
+        {"GC03": "That certainty is not on the scale. Please choose again."},
+        None,
+    ),
     "unknown-symptom": ({"GC99": "pasti"}, {}, NOT_OURS),
     "forged-mode": ({"mode": "screening"}, {}, NOT_OURS),
     "forged-lang": ({"lang": "xx"}, {}, NOT_OURS),
@@ -165,13 +182,14 @@ def test_bad_input_is_refused_with_a_message(visitor, row_count, change, errors,
     assert (flashed.text if flashed else None) == flash
     # What the person had chosen stays chosen.
     assert [o.attrs["value"] for o in dom.one("select", id="GC04").find_all("option") if "selected" in o.attrs] == [
-        "pasti"]
+        "pasti"
+    ]
 
 
 def test_a_field_sent_twice_is_refused(visitor, row_count):
     visitor.get("/diagnosis")
     before = row_count()
-    data = [*visitor.fields(visitor.form()).items(), ("GC03", "pasti")]     # GC03 twice: "tidak" and "pasti"
+    data = [*visitor.fields(visitor.form()).items(), ("GC03", "pasti")]  # GC03 twice: "tidak" and "pasti"
     response = visitor.post("/diagnosis", data=_multi(data))
     assert response.status_code == 400
     assert row_count() == before

@@ -1,4 +1,5 @@
 """webui/ talks to the engine only through kb and rules: it never imports Experta itself."""
+
 from __future__ import annotations
 
 import ast
@@ -28,6 +29,9 @@ def test_there_are_modules_to_check():
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(WEBUI)))
 def test_no_experta_or_engine_internals(path):
     names = _imported_names(path)
-    forbidden = {n for n in names
-                 if n.split(".")[0] == "experta" or n in ("rules.engine", "rules.engine._experta", "rules.matcher")}
+    forbidden = {
+        n
+        for n in names
+        if n.split(".")[0] == "experta" or n in ("rules.engine", "rules.engine._experta", "rules.matcher")
+    }
     assert forbidden == set()

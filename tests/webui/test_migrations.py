@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the models' schema, on SQLite and PostgreSQL, and can be undone."""
+
 from __future__ import annotations
 
 import pytest
@@ -81,7 +82,7 @@ def test_auto_migrate_leaves_an_existing_schema_alone(empty_database_url, build_
     first = build_app(empty_database_url, AUTO_MIGRATE=True)
     with first.app_context():
         downgrade(directory=migrate.directory, revision="base")
-        db.metadata.create_all(db.engine)           # the table exists, Alembic has recorded no revision
+        db.metadata.create_all(db.engine)  # the table exists, Alembic has recorded no revision
     second = build_app(empty_database_url, AUTO_MIGRATE=True)
     with second.app_context():
         assert _revision() is None

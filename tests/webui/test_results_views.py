@@ -1,5 +1,6 @@
 """Stored results at /r/<token>: not-found pages, deleting by the holder, the PDF, the other language, the
 "KB changed since" note, and no caching."""
+
 from __future__ import annotations
 
 import io
@@ -14,7 +15,7 @@ from webui.extensions import db
 from webui.models import Consultation
 
 S1 = {"Q1": "ya", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}
-DIAGNOSIS = {"GC01": "pasti", "GC02": "mungkin_iya", "GC06": "kemungkinan_besar"}   # PC01 84.8 %, PC02 48 %
+DIAGNOSIS = {"GC01": "pasti", "GC02": "mungkin_iya", "GC06": "kemungkinan_besar"}  # PC01 84.8 %, PC02 48 %
 
 
 def screening_receipt(visitor, answers=S1) -> str:
@@ -47,13 +48,19 @@ def row_of(app, path: str):
 
 # --- not found -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("token", [
-    "A" * 24,                        # well formed, never issued
-    "short", "a" * 25, "a" * 300,
-    "%C3%A9" * 24,                   # 24 × "é"
-    "..%2F..%2Fetc%2Fpasswd",
-    "%27%20OR%20%271%27%3D%271",     # ' OR '1'='1
-])
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "A" * 24,  # well formed, never issued
+        "short",
+        "a" * 25,
+        "a" * 300,
+        "%C3%A9" * 24,  # 24 × "é"
+        "..%2F..%2Fetc%2Fpasswd",
+        "%27%20OR%20%271%27%3D%271",  # ' OR '1'='1
+    ],
+)
 @pytest.mark.parametrize("suffix", ["", "/report.pdf"])
 def test_unknown_or_junk_tokens_are_a_404_page(client, indonesian, token, suffix):
     response = client.get(f"/r/{token}{suffix}")
@@ -65,6 +72,7 @@ def test_unknown_or_junk_tokens_are_a_404_page(client, indonesian, token, suffix
 
 
 # --- the result page ---------------------------------------------------------------------------------------
+
 
 def test_the_result_page_is_not_cached_and_carries_its_receipt(visitor, receipt, app):
     response = visitor.get(receipt)
@@ -94,8 +102,7 @@ def test_the_other_language_rerenders_from_the_stored_request(visitor, receipt, 
     dom = visitor.dom
     assert dom.one("html").attrs["lang"] == "en"
     assert dom.one("h2", id="outcome-title").text == f"S1 {solution.title.en}"
-    assert [n.text for n in dom.one("dl", class_="answers").find_all("dd")] == [
-        "Yes", "No", "No", "Yes", "Yes", "No"]
+    assert [n.text for n in dom.one("dl", class_="answers").find_all("dd")] == ["Yes", "No", "No", "Yes", "Yes", "No"]
     assert dom.one("p", class_="receipt-meta").text.startswith("Created ")
     # Nothing new was stored and the stored row is unchanged: the texts come from re-running its request.
     assert row_count() == before
@@ -111,19 +118,25 @@ def test_a_diagnosis_in_the_other_language_uses_its_decimal_mark(visitor):
     visitor.get(receipt)
     assert visitor.dom.one("p", class_="certainty").one("strong").text == "84.8%"
     assert [r.find_all("td")[0].text for r in visitor.dom.one("table", class_="ranking").find_all("tr")[1:]] == [
-        "PC01", "PC02"]
+        "PC01",
+        "PC02",
+    ]
 
 
 def test_a_result_from_an_older_kb_keeps_its_words_and_says_so(visitor, receipt, app, bundled_kb, indonesian):
     """Another KB version might decide differently: the stored texts are shown as they were, with a note."""
     with app.app_context():
-        db.session.execute(update(Consultation).where(Consultation.key == store.key_of(receipt.rsplit("/", 1)[-1]))
-                           .values(kb_version="000000000000"))
+        db.session.execute(
+            update(Consultation)
+            .where(Consultation.key == store.key_of(receipt.rsplit("/", 1)[-1]))
+            .values(kb_version="000000000000")
+        )
         db.session.commit()
     solution = next(s for s in bundled_kb.solutions if s.code == "S1")
     visitor.get(receipt)
-    stale = indonesian("The knowledge base has been updated since this result was made; the result shows what "
-                       "that version said.")
+    stale = indonesian(
+        "The knowledge base has been updated since this result was made; the result shows what that version said."
+    )
     assert visitor.dom.one("p", class_="stale").text == stale
     visitor.get(f"/lang/en?next={receipt}")
     visitor.get(receipt)
@@ -134,8 +147,8 @@ def test_a_result_from_an_older_kb_keeps_its_words_and_says_so(visitor, receipt,
 
 # --- delete --------------------------------------------------------------------------------------------------
 
-def test_delete_through_the_form_removes_the_row_and_the_link_stops_working(visitor, receipt, row_count,
-                                                                            indonesian):
+
+def test_delete_through_the_form_removes_the_row_and_the_link_stops_working(visitor, receipt, row_count, indonesian):
     before = row_count()
     visitor.get(receipt)
     response = visitor.submit(action=f"{receipt}/delete")
@@ -143,7 +156,8 @@ def test_delete_through_the_form_removes_the_row_and_the_link_stops_working(visi
     assert row_count() == before - 1
     visitor.get("/")
     assert visitor.dom.one("div", class_="flash").text == indonesian(
-        "The result has been deleted. Its link no longer works.")
+        "The result has been deleted. Its link no longer works."
+    )
     assert visitor.get(receipt).status_code == 404
     assert visitor.get(f"{receipt}/report.pdf").status_code == 404
 
@@ -152,14 +166,15 @@ def test_deleting_twice_says_there_was_nothing(visitor, receipt, row_count, indo
     visitor.get(receipt)
     form = visitor.fields(visitor.form(action=f"{receipt}/delete"))
     visitor.post(f"{receipt}/delete", data=form)
-    visitor.get("/")                        # shows (and so clears) the first message
+    visitor.get("/")  # shows (and so clears) the first message
     before = row_count()
     response = visitor.post(f"{receipt}/delete", data=form)
     assert (response.status_code, response.location) == (302, "/")
     assert row_count() == before
     visitor.get("/")
     assert visitor.dom.one("div", class_="flash").text == indonesian(
-        "There was no stored result at that link (it may already be deleted).")
+        "There was no stored result at that link (it may already be deleted)."
+    )
 
 
 @pytest.mark.parametrize("data", [{}, {"csrf_token": "forged"}], ids=["no-token", "forged-token"])
@@ -190,6 +205,7 @@ def test_delete_by_get_is_not_allowed(visitor, receipt, row_count):
 
 # --- PDF --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["screening", "diagnosis"])
 @pytest.mark.slow  # WeasyPrint
 def test_pdf_download(visitor, kind):
@@ -215,4 +231,5 @@ def test_pdf_failure_falls_back_to_the_page_with_a_message(visitor, receipt, mon
     assert (response.status_code, response.location) == (302, receipt)
     visitor.get(receipt)
     assert visitor.dom.one("div", class_="flash").text == indonesian(
-        "The PDF could not be made on this server. Please use “Print result” instead.")
+        "The PDF could not be made on this server. Please use “Print result” instead."
+    )

@@ -1,5 +1,6 @@
 """Automatic purging (webui.retention), the configured hotline in every result, and the first start of
 several workers on a new database."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,8 +15,7 @@ from webui.extensions import db
 from webui.models import Consultation
 
 DIAGNOSIS = {"mode": "diagnosis", "symptoms": {"GC03": 1.0}}
-S1 = {"mode": "screening",
-      "answers": {"Q1": "ya", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}}
+S1 = {"mode": "screening", "answers": {"Q1": "ya", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}}
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +28,11 @@ def fresh_schedule():
 
 def _age(app, token, days):
     with app.app_context():
-        db.session.execute(update(Consultation).where(Consultation.key == store.key_of(token))
-                           .values(created_at=datetime.now(timezone.utc) - timedelta(days=days)))
+        db.session.execute(
+            update(Consultation)
+            .where(Consultation.key == store.key_of(token))
+            .values(created_at=datetime.now(timezone.utc) - timedelta(days=days))
+        )
         db.session.commit()
 
 
@@ -42,24 +45,28 @@ def _count(app):
 def test_a_new_consultation_purges_results_past_retention(app, client, age_days, kept):
     old = client.post("/api/v1/consultations", json=DIAGNOSIS).get_json()["id"]
     _age(app, old, age_days)
-    retention._last.clear()          # the first POST already purged; make the next one due again
+    retention._last.clear()  # the first POST already purged; make the next one due again
     new = client.post("/api/v1/consultations", json=DIAGNOSIS).get_json()["id"]
     assert client.get(f"/api/v1/consultations/{old}").status_code == (200 if kept else 404)
     assert client.get(f"/api/v1/consultations/{new}").status_code == 200
 
 
-@pytest.mark.parametrize("interval, gap, expected", [
-    (3600, 10, None),        # purged 10 s ago: not due
-    (3600, 3600, 1),         # an hour later: due, and the old row goes
-    (0, 10**6, None),        # 0 turns automatic purging off
-])
+@pytest.mark.parametrize(
+    "interval, gap, expected",
+    [
+        (3600, 10, None),  # purged 10 s ago: not due
+        (3600, 3600, 1),  # an hour later: due, and the old row goes
+        (0, 10**6, None),  # 0 turns automatic purging off
+    ],
+)
 def test_purge_runs_at_most_once_per_interval(app_factory, interval, gap, expected):
     app = app_factory(PURGE_INTERVAL=interval)
     with app.app_context():
         first = retention.purge_if_due(now=1000.0)
         assert first == (0 if interval else None)
-        token = store.save(DIAGNOSIS, {"mode": "diagnosis", "kb_version": "v", "lang": "id",
-                                       "diagnosis": "PC01", "trace": {}})
+        token = store.save(
+            DIAGNOSIS, {"mode": "diagnosis", "kb_version": "v", "lang": "id", "diagnosis": "PC01", "trace": {}}
+        )
     _age(app, token, 40)
     with app.app_context():
         assert retention.purge_if_due(now=1000.0 + gap) == expected
@@ -72,7 +79,7 @@ def test_the_configured_hotline_is_in_the_api_result_and_the_stored_page(app_fac
     client = app.test_client()
     body = client.post("/api/v1/consultations", json=S1).get_json()
     assert body["solution"] == "S1"
-    assert body["hotline"]["number"].replace(" ", "") .replace("(", "").replace(")", "") == shown
+    assert body["hotline"]["number"].replace(" ", "").replace("(", "").replace(")", "") == shown
     page = client.get(body["url"].replace("http://localhost", "")).get_data(as_text=True)
     assert f'href="tel:{shown}"' in page
 
@@ -96,8 +103,15 @@ def test_workers_starting_together_on_a_new_database_all_start(tmp_path):
     url = "sqlite:///" + str(tmp_path / "new.sqlite3")
     go = tmp_path / "go"
     ready = [tmp_path / f"ready{i}" for i in range(4)]
-    procs = [subprocess.Popen([sys.executable, "-c", STARTER, url, str(tmp_path / "instance"), str(r), str(go)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for r in ready]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", STARTER, url, str(tmp_path / "instance"), str(r), str(go)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in ready
+    ]
     deadline = time.monotonic() + 120
     while not all(r.exists() for r in ready) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -128,10 +142,14 @@ def test_a_start_on_a_new_database_waits_for_the_migration_lock(tmp_path):
     go.touch()
     with open(instance / "migrate.lock", "a", encoding="ascii") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        proc = subprocess.Popen([sys.executable, "-c", STARTER, url, str(instance), str(ready), str(go)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", STARTER, url, str(instance), str(ready), str(go)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         with pytest.raises(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)          # an app that ignored the lock would have started by now
+            proc.wait(timeout=5)  # an app that ignored the lock would have started by now
         engine = create_engine(url)
         assert not inspect(engine).has_table("consultation")
         engine.dispose()

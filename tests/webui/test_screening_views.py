@@ -1,5 +1,6 @@
 """The quick screening in the browser's shoes (CSRF on, as in production): who it is for, six questions one
 per page, going back, skipping ahead, and the stored result with its advice and hotline."""
+
 from __future__ import annotations
 
 import re
@@ -40,6 +41,7 @@ def checked(visitor) -> list[str]:
 
 # --- the start page and the steps ----------------------------------------------------------------------
 
+
 def test_start_page_asks_who_it_is_for(visitor, indonesian):
     response = visitor.get("/screening")
     assert response.status_code == 200
@@ -47,22 +49,33 @@ def test_start_page_asks_who_it_is_for(visitor, indonesian):
     form = visitor.form()
     assert (form.attrs["method"], form.attrs["action"]) == ("post", "/screening")
     assert [(n.attrs["value"], "checked" in n.attrs) for n in form.find_all("input", name="for_other")] == [
-        ("0", False), ("1", False)]
+        ("0", False),
+        ("1", False),
+    ]
     assert form.one("legend").text == indonesian("Who are you checking?")
 
 
-@pytest.mark.parametrize("change, status, message", [
-    ({}, 400, "Please say who the consultation is for."),
-    ({"for_other": "2"}, 400, "Please say who the consultation is for."),
-    ({"for_other": "1", "answer": "ya"}, 400, "This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page."),
-], ids=["nothing-chosen", "not-a-choice", "forged-field"])
+@pytest.mark.parametrize(
+    "change, status, message",
+    [
+        ({}, 400, "Please say who the consultation is for."),
+        ({"for_other": "2"}, 400, "Please say who the consultation is for."),
+        (
+            {"for_other": "1", "answer": "ya"},
+            400,
+            "This form carries fields our page does not send, so nothing in it was used. "
+            "Please fill in the form on this page.",
+        ),
+    ],
+    ids=["nothing-chosen", "not-a-choice", "forged-field"],
+)
 def test_start_page_refuses_what_it_did_not_offer(visitor, change, status, message):
     visitor.get("/lang/en")
     visitor.get("/screening")
     response = visitor.submit(change)
     assert response.status_code == status
     assert visitor.dom.one("p", class_="error").text == message
-    assert visitor.get("/screening/1").location == "/screening"     # no wizard was started
+    assert visitor.get("/screening/1").location == "/screening"  # no wizard was started
 
 
 def test_six_steps_one_per_page_with_progress(visitor, bundled_kb, indonesian):
@@ -75,7 +88,8 @@ def test_six_steps_one_per_page_with_progress(visitor, bundled_kb, indonesian):
         progress = dom.one("progress")
         assert (progress.attrs["max"], progress.attrs["value"]) == ("6", str(step))
         assert dom.one("p", class_="progress-label").text == indonesian(
-            "Question %(step)d of %(total)d", step=step, total=6)
+            "Question %(step)d of %(total)d", step=step, total=6
+        )
         assert dom.one("h1", class_="question").text == question.text.id
         # The offered answers are the question's, in the KB's order, none chosen yet.
         assert [n.attrs["value"] for n in dom.find_all("input", name="answer")] == list(question.answers)
@@ -90,7 +104,10 @@ def test_steps_in_english(visitor, bundled_kb):
     assert visitor.dom.one("p", class_="progress-label").text == "Question 1 of 6"
     assert visitor.dom.one("h1", class_="question").text == bundled_kb.questions[0].text.en
     assert [n.text for n in visitor.dom.find_all("label") if n.attrs.get("for", "").startswith("answer-")] == [
-        "Yes", "Not sure", "No"]
+        "Yes",
+        "Not sure",
+        "No",
+    ]
 
 
 def test_someone_else_is_reminded_on_every_step(visitor, indonesian):
@@ -120,8 +137,7 @@ def test_back_from_the_first_question_goes_to_the_start_page_and_keeps_who(visit
     begin(visitor, who="1")
     assert answer(visitor, 1, None, action="back").location == "/screening"
     visitor.get("/screening")
-    assert [n.attrs["value"] for n in visitor.dom.find_all("input", name="for_other") if "checked" in n.attrs] == [
-        "1"]
+    assert [n.attrs["value"] for n in visitor.dom.find_all("input", name="for_other") if "checked" in n.attrs] == ["1"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -133,7 +149,7 @@ def test_skipping_ahead_by_url_lands_on_the_first_unanswered_step(visitor, metho
     if method == "GET":
         response = visitor.get(f"/screening/{target}")
     else:
-        visitor.get("/screening/3")           # a token from a real form; the URL is the forged part
+        visitor.get("/screening/3")  # a token from a real form; the URL is the forged part
         response = visitor.post(f"/screening/{target}", data={**visitor.fields(visitor.form()), "answer": "ya"})
     assert (response.status_code, response.location) == (302, "/screening/3")
 
@@ -149,17 +165,19 @@ def test_a_step_without_a_started_screening_goes_to_the_start(visitor, indonesia
     assert (response.status_code, response.location) == (302, "/screening")
     visitor.get("/screening")
     assert visitor.dom.one("div", class_="flash").text == indonesian(
-        "Your earlier answers have expired. Please start again.")
+        "Your earlier answers have expired. Please start again."
+    )
 
 
 # --- the result ----------------------------------------------------------------------------------------
+
 
 def test_the_last_step_stores_exactly_one_row_and_sends_to_the_receipt(visitor, row_count):
     before = row_count()
     begin(visitor)
     for step in range(1, 6):
         answer(visitor, step, "tidak")
-        assert row_count() == before          # nothing is stored before the last answer
+        assert row_count() == before  # nothing is stored before the last answer
     response = answer(visitor, 6, "tidak")
     assert response.status_code == 302
     assert re.fullmatch(r"/r/[A-Za-z0-9_-]{24}", response.location)
@@ -197,12 +215,20 @@ def test_result_shows_the_kb_solution(visitor, bundled_kb, answers, code):
     assert shown == [bundled_kb.answer_label(answers[q]).id for q in ANSWERS]
 
 
-@pytest.mark.parametrize("settings, name, number, tel", [
-    ({}, "RS dr. Soebandi Jember", "(0331) 487441", "tel:0331487441"),
-    ({"HOTLINE_NUMBER": "0800 1234 567"}, "RS dr. Soebandi Jember", "0800 1234 567", "tel:08001234567"),
-    ({"HOTLINE_NAME": "Dinkes Kota Bandung", "HOTLINE_NUMBER": "(022) 4231 921"}, "Dinkes Kota Bandung",
-     "(022) 4231 921", "tel:0224231921"),
-], ids=["kb", "number", "name-and-number"])
+@pytest.mark.parametrize(
+    "settings, name, number, tel",
+    [
+        ({}, "RS dr. Soebandi Jember", "(0331) 487441", "tel:0331487441"),
+        ({"HOTLINE_NUMBER": "0800 1234 567"}, "RS dr. Soebandi Jember", "0800 1234 567", "tel:08001234567"),
+        (
+            {"HOTLINE_NAME": "Dinkes Kota Bandung", "HOTLINE_NUMBER": "(022) 4231 921"},
+            "Dinkes Kota Bandung",
+            "(022) 4231 921",
+            "tel:0224231921",
+        ),
+    ],
+    ids=["kb", "number", "name-and-number"],
+)
 def test_the_s1_hotline_is_configurable(app_factory, visitor_for, settings, name, number, tel, indonesian):
     visitor = visitor_for(app_factory(**settings))
     visitor.get(complete(visitor, SCREENING_CASES["contact-fever-breathless"][0]).location)
@@ -229,8 +255,11 @@ STEP_BAD = {
     "unknown-code": ({"answer": "maybe"}, "That answer is not one of the choices. Please choose again."),
     # "ragu" is a real answer code, but Q6 does not offer it (only Q1 does).
     "not-offered-here": ({"answer": "ragu"}, "That answer is not one of the choices. Please choose again."),
-    "forged-field": ({"answer": "ya", "Q1": "tidak"},
-                     "This form carries fields our page does not send, so nothing in it was used. Please fill in the form on this page."),
+    "forged-field": (
+        {"answer": "ya", "Q1": "tidak"},
+        "This form carries fields our page does not send, so nothing in it was used. "
+        "Please fill in the form on this page.",
+    ),
 }
 
 
@@ -261,7 +290,9 @@ def test_an_answer_sent_twice_stores_nothing(visitor, row_count):
     before = row_count()
     visitor.get("/screening/6")
     token = visitor.fields(visitor.form())["csrf_token"]
-    response = visitor.post("/screening/6", data=MultiDict(
-        [("csrf_token", token), ("answer", "tidak"), ("answer", "ya"), ("action", "next")]))
+    response = visitor.post(
+        "/screening/6",
+        data=MultiDict([("csrf_token", token), ("answer", "tidak"), ("answer", "ya"), ("action", "next")]),
+    )
     assert response.status_code == 400
     assert row_count() == before

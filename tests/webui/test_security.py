@@ -1,6 +1,7 @@
 """Security on every page: headers (a strict CSP among them), nothing loaded from other sites, nothing inline
 that the CSP would block, no open redirect, and forms that only accept what this site's pages sent
 (CSRF token of the same, unexpired session)."""
+
 from __future__ import annotations
 
 import os
@@ -61,11 +62,19 @@ def test_the_tour_covers_what_it_claims(pages):
     """Guards the tests below: each response is the kind it is named after."""
     statuses = {name: r.status_code for name, r in pages.items()}
     assert {statuses[f"{kind}-id"] for kind in ("404", "405", "csrf-400", "413", "diagnosis-400")} == {
-        404, 405, 400, 413}
+        404,
+        405,
+        400,
+        413,
+    }
     assert [statuses[f"{kind}-en"] for kind in ("404", "405", "csrf-400", "413", "diagnosis-400")] == [
-        404, 405, 400, 413, 400]
-    assert all(code == 200 for name, code in statuses.items()
-               if not re.search(r"40\d|413|api-404", name)), statuses
+        404,
+        405,
+        400,
+        413,
+        400,
+    ]
+    assert all(code == 200 for name, code in statuses.items() if not re.search(r"40\d|413|api-404", name)), statuses
     assert pages["pdf-id"].mimetype == "application/pdf"
     assert len(pages) >= 2 * 20 + 4
 
@@ -102,7 +111,7 @@ def test_the_session_cookie_is_not_readable_by_scripts_nor_sent_cross_site(clien
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
 
 
-XMLNS = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')      # namespace names are identifiers, never fetched
+XMLNS = re.compile(r'\sxmlns(?::\w+)?="[^"]*"')  # namespace names are identifiers, never fetched
 URL = re.compile(r"(?:https?:)?//([^/\s\"'<>()]+)", re.IGNORECASE)
 
 
@@ -114,8 +123,7 @@ def test_nothing_refers_to_another_site(pages):
         if response.mimetype not in ("text/html", "text/css", "text/javascript", "image/svg+xml"):
             continue
         text = XMLNS.sub("", response.get_data(as_text=True))
-        hosts = {m.group(1).lower() for m in URL.finditer(text)
-                 if m.group(0).lower().startswith(("http", "//"))}
+        hosts = {m.group(1).lower() for m in URL.finditer(text) if m.group(0).lower().startswith(("http", "//"))}
         assert hosts <= {"localhost"}, (name, hosts)
         checked += 1
     assert checked >= 2 * 20
@@ -136,22 +144,37 @@ def test_no_inline_script_or_style_that_the_policy_would_block(pages):
 
 # --- the language switch -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "http://evil.example", "//evil.example", "///evil.example", "\\\\evil.example",
-    "https:evil.example", "javascript:alert(1)", " //evil.example", "evil.example", "",
-    "/\t/evil.example",         # browsers drop tabs inside URLs: //evil.example (so does urlsplit)
-])
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "http://evil.example",
+        "//evil.example",
+        "///evil.example",
+        "\\\\evil.example",
+        "https:evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+        "evil.example",
+        "",
+        "/\t/evil.example",  # browsers drop tabs inside URLs: //evil.example (so does urlsplit)
+    ],
+)
 def test_the_language_switch_is_not_an_open_redirect(client, target):
     response = client.get("/lang/en", query_string={"next": target})
     assert (response.status_code, response.location) == (302, "/")
 
 
-@pytest.mark.parametrize("target, location", [
-    # Browsers read "\" as "/", so this would be //evil.example if sent as it is; sent percent-encoded,
-    # it is a path on this site (which then is a 404 page).
-    ("/\\evil.example", "/%5Cevil.example"),
-    ("/%09/evil.example", "/%09/evil.example"),
-])
+@pytest.mark.parametrize(
+    "target, location",
+    [
+        # Browsers read "\" as "/", so this would be //evil.example if sent as it is; sent percent-encoded,
+        # it is a path on this site (which then is a 404 page).
+        ("/\\evil.example", "/%5Cevil.example"),
+        ("/%09/evil.example", "/%09/evil.example"),
+    ],
+)
 def test_the_language_switch_sends_tricky_paths_encoded(client, target, location):
     response = client.get("/lang/en", query_string={"next": target})
     assert (response.status_code, response.location) == (302, location)
@@ -170,6 +193,7 @@ def test_an_unknown_language_is_not_found(client):
 
 
 # --- CSRF and the session ------------------------------------------------------------------------------------
+
 
 def _started(visitor, answered: int):
     """A screening with ``answered`` questions answered."""
@@ -201,9 +225,9 @@ def test_every_form_needs_a_valid_csrf_token(visitor, row_count, indonesian, for
     before = row_count()
     response = visitor.post(url, data=sent)
     assert response.status_code == 400
-    if form == "screening-start":      # nothing to keep: the refusal page
+    if form == "screening-start":  # nothing to keep: the refusal page
         assert visitor.dom.one("h1").text == indonesian("The form has expired")
-    else:                              # the same form again, answers kept (see the stale-token tests below)
+    else:  # the same form again, answers kept (see the stale-token tests below)
         assert EXPIRED_FORM_TEXT["id"] in response.get_data(as_text=True)
     assert row_count() == before
 
@@ -240,7 +264,8 @@ def test_an_expired_session_starts_over(visitor, row_count, indonesian, monkeypa
     assert (response.status_code, response.location) == (302, "/screening")
     visitor.get("/screening")
     assert visitor.dom.one("div", class_="flash").text == indonesian(
-        "Your earlier answers have expired. Please start again.")
+        "Your earlier answers have expired. Please start again."
+    )
 
 
 # --- a refused CSRF token keeps the person's answers ------------------------------------------------------

@@ -1,5 +1,6 @@
 """webui.store on SQLite and PostgreSQL: receipt tokens, what is stored, deletion, purging, and that a
 failed call leaves the database as it was."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,10 +15,12 @@ from webui.extensions import db
 from webui.models import Consultation
 
 UTC = timezone.utc
-WIB = timezone(timedelta(hours=7))          # Western Indonesia Time: the country's most common zone
+WIB = timezone(timedelta(hours=7))  # Western Indonesia Time: the country's most common zone
 
-SCREENING = {"mode": "screening", "answers": {"Q1": "ya", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya",
-                                              "Q6": "tidak"}}
+SCREENING = {
+    "mode": "screening",
+    "answers": {"Q1": "ya", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"},
+}
 DIAGNOSIS = {"mode": "diagnosis", "symptoms": {"GC03": "pasti", "GC04": "hampir_pasti"}}
 
 
@@ -56,6 +59,7 @@ def statements(ctx):
 
 # --- tokens and what is stored ------------------------------------------------------------------------
 
+
 def test_token_is_24_url_safe_characters_and_only_its_sha256_is_stored(ctx):
     token = _save()
     assert re.fullmatch(r"[A-Za-z0-9_-]{24}", token)
@@ -72,17 +76,26 @@ def test_every_save_gets_its_own_token(ctx):
     assert _count() == 20
 
 
-@pytest.mark.parametrize("request_, for_other, outcome", [
-    (SCREENING, False, "S1"),
-    (DIAGNOSIS, True, "PC01"),
-], ids=["screening", "diagnosis-for-someone-else"])
+@pytest.mark.parametrize(
+    "request_, for_other, outcome",
+    [
+        (SCREENING, False, "S1"),
+        (DIAGNOSIS, True, "PC01"),
+    ],
+    ids=["screening", "diagnosis-for-someone-else"],
+)
 def test_get_returns_what_was_saved(ctx, request_, for_other, outcome):
     result = knowledge.answer(request_)
     token = store.save(request_, result, for_other=for_other)
-    db.session.remove()                     # read it back from the database, not from the session's memory
+    db.session.remove()  # read it back from the database, not from the session's memory
     row = store.get(token)
     assert (row.mode, row.outcome, row.lang, row.for_other, row.kb_version) == (
-        request_["mode"], outcome, "id", for_other, knowledge.current().short_version)
+        request_["mode"],
+        outcome,
+        "id",
+        for_other,
+        knowledge.current().short_version,
+    )
     assert row.request == request_
     assert row.result == {k: v for k, v in result.items() if k != "trace"}
     assert row.trace == result["trace"] and row.trace["firings"]
@@ -93,8 +106,7 @@ def test_get_returns_what_was_saved(ctx, request_, for_other, outcome):
 def test_created_at_reads_as_utc_even_when_the_connection_is_in_another_time_zone(postgres_url, build_app):
     """PostgreSQL returns timestamptz in the session's zone; a server set to Asia/Jakarta must not turn the
     receipt's "… UTC" time seven hours off."""
-    app = build_app(postgres_url,
-                    SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c timezone=Asia/Jakarta"}})
+    app = build_app(postgres_url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c timezone=Asia/Jakarta"}})
     with app.app_context():
         assert db.session.scalar(text("SHOW timezone")) == "Asia/Jakarta"
         before = datetime.now(UTC)
@@ -106,11 +118,20 @@ def test_created_at_reads_as_utc_even_when_the_connection_is_in_another_time_zon
 
 
 JUNK = {
-    "empty": "", "short": "short", "23-chars": "a" * 23, "25-chars": "a" * 25,
+    "empty": "",
+    "short": "short",
+    "23-chars": "a" * 23,
+    "25-chars": "a" * 25,
     # Letters and digits, but not ASCII ones: str.isalnum() says yes to both.
-    "latin-letters": "é" * 24, "arabic-digits": "\u0663" * 24,
-    "slash": "a" * 23 + "/", "percent": "a" * 23 + "%", "newline": "a" * 23 + "\n",
-    "path": "../../../../etc/passwd'--x", "sql": "' OR '1'='1' -- aaaaaaaa", "none": None, "number": 42,
+    "latin-letters": "é" * 24,
+    "arabic-digits": "\u0663" * 24,
+    "slash": "a" * 23 + "/",
+    "percent": "a" * 23 + "%",
+    "newline": "a" * 23 + "\n",
+    "path": "../../../../etc/passwd'--x",
+    "sql": "' OR '1'='1' -- aaaaaaaa",
+    "none": None,
+    "number": 42,
 }
 
 
@@ -137,7 +158,7 @@ def test_remove_deletes_that_row_only(ctx):
     db.session.remove()
     assert store.get(gone) is None
     assert store.get(keep) is not None
-    assert store.remove(gone) is False      # a second delete finds nothing
+    assert store.remove(gone) is False  # a second delete finds nothing
     assert _count() == 1
 
 
@@ -153,19 +174,23 @@ AGES = {
 }
 
 
-@pytest.mark.parametrize("days, deleted", [
-    (30, {"30d+1s", "45d"}),
-    (0, {"29d23h59m59s", "exactly-30d", "30d+1s", "45d"}),
-    (44, {"45d"}),
-    (45, set()),                            # exactly N days old is not older than N days
-])
+@pytest.mark.parametrize(
+    "days, deleted",
+    [
+        (30, {"30d+1s", "45d"}),
+        (0, {"29d23h59m59s", "exactly-30d", "30d+1s", "45d"}),
+        (44, {"45d"}),
+        (45, set()),  # exactly N days old is not older than N days
+    ],
+)
 @pytest.mark.parametrize("now", [NOW, NOW.astimezone(WIB)], ids=["now-utc", "now-wib"])
 def test_purge_deletes_exactly_the_rows_older_than_n_days(ctx, days, deleted, now):
     tokens = {}
     for name, age in AGES.items():
         tokens[name] = _save()
-        db.session.execute(update(Consultation).where(Consultation.key == store.key_of(tokens[name]))
-                           .values(created_at=NOW - age))
+        db.session.execute(
+            update(Consultation).where(Consultation.key == store.key_of(tokens[name])).values(created_at=NOW - age)
+        )
     db.session.commit()
 
     assert store.purge(days, now=now) == len(deleted)
@@ -183,7 +208,8 @@ def test_purge_refuses_a_naive_now(ctx):
 
 # --- all or nothing ---------------------------------------------------------------------------------------
 
-class CommitFailed(Exception):
+
+class CommitFailedError(Exception):
     """The commit this test makes the database refuse."""
 
 
@@ -192,19 +218,22 @@ def test_a_failed_commit_changes_nothing_and_the_session_stays_usable(ctx, monke
     first, second = _save(), _save()
 
     def fail():
-        raise CommitFailed("the database went away during commit")
+        raise CommitFailedError("the database went away during commit")
 
     monkeypatch.setattr(db.session, "commit", fail)
-    with pytest.raises(CommitFailed):
-        {"save": _save, "remove": lambda: store.remove(first),
-         "purge": lambda: store.purge(0, now=datetime.now(UTC) + timedelta(days=1))}[operation]()
+    with pytest.raises(CommitFailedError):
+        {
+            "save": _save,
+            "remove": lambda: store.remove(first),
+            "purge": lambda: store.purge(0, now=datetime.now(UTC) + timedelta(days=1)),
+        }[operation]()
     monkeypatch.undo()
 
     # The same session sees the rows again (it rolled back), and so does anyone else.
     assert _count() == 2
     assert _count_from_another_connection() == 2
     assert store.get(first) is not None and store.get(second) is not None
-    third = _save()                         # and it still works
+    third = _save()  # and it still works
     assert store.get(third) is not None and _count() == 3
 
 
