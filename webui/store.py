@@ -9,8 +9,9 @@ import re
 import secrets
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import cast
 
-from sqlalchemy import delete, event, inspect
+from sqlalchemy import CursorResult, delete, event, inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webui.errors import StartupError
@@ -60,7 +61,8 @@ def save(request: dict, result: dict, *, for_other: bool = False) -> str:
 def _delete(statement) -> int:
     """Run one DELETE in its own transaction; return how many rows went."""
     try:
-        done = db.session.execute(statement).rowcount
+        # A DELETE is answered with a CursorResult (Session.execute is typed with the general Result).
+        done = cast(CursorResult, db.session.execute(statement)).rowcount
         db.session.commit()
     except BaseException:
         db.session.rollback()
