@@ -46,6 +46,8 @@ HTTP_ERRORS = {
     "not_found": N_("There is no stored result with that id (it may have been deleted)."),
     "unknown_path": N_("There is no such API address; see /api/v1/openapi.json."),
     "method_not_allowed": N_("Method %(method)s is not allowed here; allowed: %(allowed)s."),
+    "bad_idempotency_key": N_("The Idempotency-Key header must be one key of 1 to 255 printable ASCII characters."),
+    "idempotency_key_reused": N_("This Idempotency-Key was already used with a different request; use a new key."),
 }
 
 SERVICE_ERRORS = {

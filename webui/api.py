@@ -25,7 +25,7 @@ from rules import jsonbody
 from rules.errors import JSONError
 from rules.messages import message
 from rules.requests import request_id
-from webui import knowledge, retention, store
+from webui import knowledge, retention, store, submissions
 from webui.extensions import csrf
 from webui.openapi import document as openapi_document
 from webui.security import no_store
@@ -129,13 +129,32 @@ def create():
         raw = jsonbody.loads(request.get_data(cache=False), lang)
     except JSONError as exc:
         return error(400, exc.code, exc.message)
+    body_lang = raw.get("lang") if isinstance(raw, dict) else None
+    answer_lang = body_lang if isinstance(body_lang, str) and supported(body_lang) else lang
     try:
-        result = knowledge.answer(raw)
-    except knowledge.InputError as exc:
-        return error(400, exc.code, exc.message, request_id(raw))
-    token = store.save(_as_stored(raw), result, for_other=False)
-    retention.purge_if_due()
-    body = _public(store.get(token), token)
+        once = submissions.from_header(request.headers.getlist(submissions.HEADER))
+    except submissions.BadKeyError:
+        return _fail(400, "bad_idempotency_key", answer_lang)
+    stored_request = _as_stored(raw)
+    # draft-ietf-httpapi-idempotency-key-header-07, sections 2.6-2.7: a retry of a completed request gets "the
+    # result of the previously completed operation" (the same 201 body and Location); the same key with
+    # a different payload is refused with 422.
+    found = store.find(once) if once else None
+    if found is None:
+        try:
+            result = knowledge.answer(raw)
+        except knowledge.InputError as exc:
+            return error(400, exc.code, exc.message, request_id(raw))
+        token = store.save(stored_request, result, for_other=False, once=once)
+        retention.purge_if_due()
+        row = store.get(token)
+    else:
+        token, row = found
+    if row is None:  # deleted by its holder between the save and this read: nothing sensible to answer
+        return internal_error()
+    if row.request != stored_request:  # also when a simultaneous post with this key won (webui.store)
+        return _fail(422, "idempotency_key_reused", answer_lang)
+    body = _public(row, token)
     response = no_store(jsonify(body))
     response.status_code = 201
     response.headers["Location"] = body["url"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 
+from webui import submissions
+
 START_FIELDS = frozenset({"for_other"})
 STEP_FIELDS = frozenset({"answer", "action"})  # action: the button pressed (next / back)
 
@@ -26,8 +28,9 @@ def not_ours() -> str:
 
 
 def unexpected(form, allowed) -> str | None:
-    """:func:`not_ours` when the post carries a field outside ``allowed`` (and the CSRF token), or one twice."""
-    allowed = set(allowed) | {current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")}
+    """:func:`not_ours` when the post carries a field outside ``allowed`` (and the CSRF token and the
+    submission key), or one twice."""
+    allowed = set(allowed) | {current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), submissions.FIELD}
     for name in form:
         if name not in allowed or len(form.getlist(name)) > 1:
             return not_ours()

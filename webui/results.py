@@ -5,16 +5,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, session, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 
 import reports
-from webui import knowledge, retention, store
+from webui import knowledge, retention, store, submissions
 from webui.i18n import current_lang
 from webui.security import no_store, render_private
 
 bp = Blueprint("results", __name__, url_prefix="/r")
+# One submission, one result: a form posted again goes to its first receipt; forms get a fresh key.
+bp.before_app_request(submissions.repeat_goes_to_first_receipt)
+bp.add_app_template_global(submissions.new_key, "submission_key")
 
 
 def keep(req: dict, for_other: bool, clear: str | None = None):
@@ -26,7 +29,8 @@ def keep(req: dict, for_other: bool, clear: str | None = None):
         # Not reachable from our own forms; a forged request gets its message, and nothing is stored.
         flash(exc.message)
         return redirect(url_for("pages.home"))
-    token = store.save(req, result, for_other=for_other)
+    # The form's idempotency key: a simultaneous second post of it gets this same receipt (webui.store).
+    token = store.save(req, result, for_other=for_other, once=submissions.from_form(request.form))
     retention.purge_if_due()
     if clear:
         session.pop(clear, None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -11,7 +13,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import cast
 
-from sqlalchemy import CursorResult, delete, event, inspect
+from flask import current_app
+from sqlalchemy import CursorResult, delete, event, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webui.errors import StartupError
@@ -32,9 +36,44 @@ def looks_like_token(token: str) -> bool:
     return isinstance(token, str) and TOKEN_SHAPE.fullmatch(token) is not None
 
 
-def save(request: dict, result: dict, *, for_other: bool = False) -> str:
-    """Store a finished consultation; return its receipt token (the only copy of it)."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+def _mac(purpose: str, once: str) -> bytes:
+    """HMAC-SHA256 of ``once`` under the app's secret key, for one ``purpose``. Keyed with the server's
+    secret so that a copy of the database cannot be searched for guessed (weak, client-chosen) keys, as
+    the Idempotency-Key draft's security considerations ask: the lookup key is a composite of the client's
+    key and something only the server knows."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return hmac.new(secret, f"{purpose}\0{once}".encode(), hashlib.sha256).digest()
+
+
+def submission_of(once: str) -> str:
+    """The stored ``submission`` value of the idempotency key ``once`` (already scoped by its caller)."""
+    return _mac("submission", once).hex()
+
+
+def token_of(once: str) -> str:
+    """The receipt token a submission gets. Derived, not random, so that a repeat of the submission can
+    send the person to the first receipt although the token itself is never stored; unguessable without
+    the key and the server's secret. Same shape as a random token (24 URL-safe characters)."""
+    return base64.urlsafe_b64encode(_mac("receipt", once)[:TOKEN_BYTES]).decode("ascii")
+
+
+def find(once: str) -> tuple[str, Consultation] | None:
+    """The receipt token and row already stored for the idempotency key ``once``, or None."""
+    row = db.session.scalar(select(Consultation).where(Consultation.submission == submission_of(once)))
+    if row is None:
+        return None
+    return token_of(once), row
+
+
+def save(request: dict, result: dict, *, for_other: bool = False, once: str | None = None) -> str:
+    """Store a finished consultation; return its receipt token (the only copy of it).
+
+    ``once``: the submission's idempotency key (scoped by the caller, e.g. ``"web:"`` or ``"api:"``). A
+    submission is stored once: when another process stored the same one first, the unique ``submission``
+    column refuses this row, and the first row's token is returned instead (nothing is stored twice).
+    """
+    token = secrets.token_urlsafe(TOKEN_BYTES) if once is None else token_of(once)
     body = {k: v for k, v in result.items() if k != "trace"}
     row = Consultation(
         key=key_of(token),
@@ -47,10 +86,17 @@ def save(request: dict, result: dict, *, for_other: bool = False) -> str:
         request=request,
         result=body,
         trace=result.get("trace") or {},
+        submission=None if once is None else submission_of(once),
     )
     try:
         db.session.add(row)
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        # Lost the race to a simultaneous post of the same submission: the winner's row is the result.
+        if once is not None and find(once) is not None:
+            return token
+        raise
     except BaseException:
         # Roll back and re-raise: a failed call leaves nothing half done and the session usable.
         db.session.rollback()

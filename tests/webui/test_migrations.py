@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from webui.extensions import db, migrate
 
@@ -87,3 +87,30 @@ def test_auto_migrate_leaves_an_existing_schema_alone(empty_database_url, build_
     with second.app_context():
         assert _revision() is None
         assert "consultation" in _tables()
+
+
+def _columns() -> set[str]:
+    return {column["name"] for column in inspect(db.engine).get_columns("consultation")}
+
+
+def test_0002_adds_the_submission_column_to_stored_rows_and_removes_it_again(empty_app):
+    """Upgrading a database with results keeps them (their submission empty); a downgrade drops only it."""
+    upgrade(directory=migrate.directory, revision="0001")
+    assert "submission" not in _columns()
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO consultation (key, created_at, mode, kb_version, lang, for_other, outcome, request,"
+                " result, trace) VALUES ('k', CURRENT_TIMESTAMP, 'diagnosis', 'v', 'id', false, NULL, '{}', '{}',"
+                " '{}')"
+            )
+        )
+    upgrade(directory=migrate.directory)
+    assert "submission" in _columns()
+    assert _differences() == []
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT key, submission FROM consultation")).all() == [("k", None)]
+    downgrade(directory=migrate.directory, revision="0001")
+    assert "submission" not in _columns()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT key FROM consultation")).all() == [("k",)]

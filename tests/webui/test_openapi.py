@@ -493,6 +493,24 @@ def test_stored_result_read_and_deleted_fit_the_documented_schemas(client, contr
         contract.check_operation(deleted, ONE, "DELETE")
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_idempotency_key_answers_fit_the_documented_schemas(client, contract, lang):
+    """A repeat answers the documented 201 again, a bad key the 400, another body with the key the 422."""
+    body = {"mode": "screening", "lang": lang, "answers": ALL_NO}
+    key = {"Idempotency-Key": '"8e03978e-40d5-43e8-bc93-6894a57f9324"'}
+    first, again = (client.post(CONSULTATIONS, json=body, headers=key) for _ in range(2))
+    for response in (first, again):
+        assert response.status_code == 201
+        contract.check_operation(response, CONSULTATIONS, "POST")
+    assert again.get_json() == first.get_json()
+    bad = client.post(CONSULTATIONS, json=body, headers={"Idempotency-Key": '""'})
+    assert (bad.status_code, bad.get_json()["error"]["code"]) == (400, "bad_idempotency_key")
+    contract.check_operation(bad, CONSULTATIONS, "POST")
+    reused = client.post(CONSULTATIONS, json={**body, "answers": {**ALL_NO, "Q2": "ya"}}, headers=key)
+    assert (reused.status_code, reused.get_json()["error"]["code"]) == (422, "idempotency_key_reused")
+    contract.check_operation(reused, CONSULTATIONS, "POST")
+
+
 def _broken(*args, **kwargs):
     raise RuntimeError("database down")
 
@@ -523,6 +541,7 @@ def test_every_declared_response_is_exercised_above(doc):
     exercised |= {
         (t, m.upper(), "500") for t, m in [(CONSULTATIONS, "post"), (ONE, "get"), (ONE, "delete"), (KB, "get")]
     }  # the fault test
+    exercised |= {(CONSULTATIONS, "POST", "422")}  # the Idempotency-Key test
     declared = {
         (path, method.upper(), status)
         for path, item in doc["paths"].items()

@@ -162,6 +162,50 @@ def test_remove_deletes_that_row_only(ctx):
     assert _count() == 1
 
 
+# --- one submission, one row ------------------------------------------------------------------------------
+
+
+def test_a_submission_saved_twice_is_one_row_with_one_token(ctx):
+    first, second = _save(once="web:k"), _save(once="web:k")
+    assert first == second
+    assert re.fullmatch(r"[A-Za-z0-9_-]{24}", first)
+    assert _count() == 1
+    assert store.find("web:k") == (first, store.get(first))
+
+
+def test_a_submissions_key_and_token_are_only_stored_as_hmacs(ctx):
+    token = _save(once="api:my-key")
+    row = db.session.execute(text("SELECT * FROM consultation")).mappings().one()
+    assert row["submission"] == store.submission_of("api:my-key") != hashlib.sha256(b"api:my-key").hexdigest()
+    assert all(value not in str(row.values()) for value in (token, "my-key"))
+
+
+@pytest.mark.parametrize(
+    "once_a, once_b",
+    [
+        pytest.param("web:k", "api:k", id="scopes-apart"),
+        pytest.param("api:k", "api:K", id="case-matters"),
+        pytest.param("api:k", None, id="no-key"),
+    ],
+)
+def test_different_keys_are_different_submissions(ctx, once_a, once_b):
+    assert _save(once=once_a) != _save(once=once_b)
+    assert _count() == 2
+
+
+def test_the_servers_secret_is_part_of_the_key(app_factory):
+    """Another secret: another stored value and token, so a database copy cannot be searched by key."""
+    values = []
+    for secret in ("one secret", "another secret"):
+        with app_factory(SECRET_KEY=secret).app_context():
+            values.append((store.submission_of("api:k"), store.token_of("api:k")))
+    assert values[0][0] != values[1][0] and values[0][1] != values[1][1]
+
+
+def test_find_of_an_unknown_submission_is_none(ctx):
+    assert store.find("web:nothing") is None
+
+
 # --- purge ----------------------------------------------------------------------------------------------
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
