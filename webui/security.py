@@ -7,10 +7,18 @@ script or style. Result URLs are receipts, so no Referer ever leaves the site.
 
 from __future__ import annotations
 
-from flask import make_response, render_template
+from flask import make_response, render_template, request
 from flask_talisman import Talisman
 
+from webui.templating import FINGERPRINT, fingerprint
+
 talisman = Talisman()
+
+# A fingerprinted static file never changes at its URL (a new version gets a new URL): cache it for a year
+# (RFC 9111's longest usual max-age) and tell browsers not to revalidate it (RFC 8246, immutable).
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Any other request of a static file: the browser may keep it, but asks each time whether it changed.
+REVALIDATE = "no-cache"
 
 CSP = {
     "default-src": "'none'",
@@ -36,6 +44,20 @@ def init_app(app) -> None:
         frame_options="DENY",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()", "interest-cohort": "()"},
     )
+    app.after_request(static_cache)
+
+
+def static_cache(response):
+    """The cache header of a static file: :data:`IMMUTABLE` when requested by its current fingerprint,
+    :data:`REVALIDATE` otherwise (no fingerprint, or an old one: the file at that URL has changed)."""
+    if request.endpoint is None or response.status_code not in (200, 304):
+        return response
+    current = fingerprint(request.endpoint, {**(request.view_args or {})})
+    if current is None:
+        return response
+    asked = request.args.get(FINGERPRINT)
+    response.headers["Cache-Control"] = IMMUTABLE if asked == current else REVALIDATE
+    return response
 
 
 def no_store(response):
