@@ -20,6 +20,7 @@ is also how CLIPS is best driven from a host language (each crossing costs a few
 
 clipspy is a bench-only dependency, imported here only; without it :data:`AVAILABLE` is False.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -85,19 +86,22 @@ def diagnosis_constructs(kb: KnowledgeBase) -> list[str]:
     """The CLIPS constructs of the diagnosis KB, one string each (for ``Environment.build``)."""
     symptoms = {s.code for s in kb.symptoms}
     hypotheses = {h.code for h in kb.hypotheses}
-    out = [COMBINE.strip()] + _split(DIAGNOSIS_COMMON)
+    out = [COMBINE.strip(), *_split(DIAGNOSIS_COMMON)]
     out += [f"(defglobal {_global(h.code)} = FALSE)" for h in kb.hypotheses]
     for rule in kb.rules:
         if rule.premise.op != "is" or rule.premise.code not in symptoms or rule.conclusion not in hypotheses:
             # The bench compares engines on the seed's rule shape; compound premises and findings are
             # Pakar features the comparison KBs (bundled and synthetic) do not use.
-            raise ValueError(f"{rule.id}: the bench's CLIPS translation covers single-symptom premises"
-                             " concluding hypotheses only")
+            raise ValueError(
+                f"{rule.id}: the bench's CLIPS translation covers single-symptom premises concluding hypotheses only"
+            )
         h = _global(rule.conclusion)
-        out.append(f"(defrule {rule.id}\n"
-                   f"  (symptom (code {rule.premise.code}) (cf ?c&:(> ?c {_float(rule.threshold)})))\n"
-                   f"  =>\n"
-                   f"  (bind {h} (contribute {h} {rule.conclusion} (* {_float(rule.cf)} ?c))))")
+        out.append(
+            f"(defrule {rule.id}\n"
+            f"  (symptom (code {rule.premise.code}) (cf ?c&:(> ?c {_float(rule.threshold)})))\n"
+            f"  =>\n"
+            f"  (bind {h} (contribute {h} {rule.conclusion} (* {_float(rule.cf)} ?c))))"
+        )
     return out
 
 
@@ -111,8 +115,10 @@ def screening_constructs(kb: KnowledgeBase) -> list[str]:
     for d in kb.decisions:
         patterns = [_answer_ce(q, allowed) for q, allowed in d.conditions]
         lhs = "\n  ".join(patterns) if d.mode == "all" else "(or " + "\n      ".join(patterns) + ")"
-        out.append(f"(defrule {d.id}\n  (declare (salience {d.salience}))\n  {lhs}\n  =>\n"
-                   f"  (bind ?*decision* {d.id})\n  (halt))")
+        out.append(
+            f"(defrule {d.id}\n  (declare (salience {d.salience}))\n  {lhs}\n  =>\n"
+            f"  (bind ?*decision* {d.id})\n  (halt))"
+        )
     return out
 
 
@@ -127,7 +133,7 @@ def _split(text: str) -> list[str]:
         elif ch == ")":
             depth -= 1
             if depth == 0:
-                out.append(text[start:i + 1])
+                out.append(text[start : i + 1])
     return out
 
 
@@ -220,6 +226,7 @@ def version() -> str:
         return "missing"
     try:
         from importlib.metadata import version as dist_version
+
         return dist_version("clipspy")
-    except Exception:  # noqa: BLE001 - only a label in the report
+    except Exception:
         return "?"

@@ -3,6 +3,7 @@
 Used by ``python -m bench --profile``. A profiler inflates the cost of many small Python calls more than
 that of a few large ones, so the shares are indicative; the timed figures come from the other sections.
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -75,8 +76,9 @@ def growth(small: pstats.Stats, large: pstats.Stats, consultations: int, top: in
     rows = []
     for key, row in large.stats.items():
         before = small.stats.get(key, (0, 0, 0.0))
-        rows.append(((row[2] - before[2]) / consultations * 1e6, before[1] / consultations,
-                     row[1] / consultations, key))
+        rows.append(
+            ((row[2] - before[2]) / consultations * 1e6, before[1] / consultations, row[1] / consultations, key)
+        )
     rows.sort(key=lambda r: -r[0])
     lines = [f"   {'own time grown most (under cProfile)':<56} {'+us/cons.':>9} {'calls/consultation':>19}"]
     for extra, calls_before, calls_after, key in rows[:top]:

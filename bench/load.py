@@ -7,6 +7,7 @@ reports how much. Each client thread keeps one ``http.client`` connection; it is
 keeps it open (gthread workers) and reopened inside the next request's timing when the server closes it
 after each response (sync workers), because that is what such a server costs its clients.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -58,8 +59,14 @@ def generate(plan: dict) -> dict:
     concurrency = max(1, min(plan["concurrency"], plan["count"]))
     start = threading.Barrier(concurrency + 1)
     results: list[list] = [[] for _ in range(concurrency)]
-    threads = [threading.Thread(target=_client, args=(plan["host"], plan["port"], plan["path"], bodies, todo, start,
-                                                      results[i]), daemon=True) for i in range(concurrency)]
+    threads = [
+        threading.Thread(
+            target=_client,
+            args=(plan["host"], plan["port"], plan["path"], bodies, todo, start, results[i]),
+            daemon=True,
+        )
+        for i in range(concurrency)
+    ]
     for thread in threads:
         thread.start()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -73,15 +80,26 @@ def generate(plan: dict) -> dict:
     statuses: dict[str, int] = {}
     for _, status in samples:
         statuses[str(status)] = statuses.get(str(status), 0) + 1
-    return {"latencies_ns": [ns for ns, _ in samples], "statuses": statuses, "wall_s": wall_ns / 1e9,
-            "cpu_s": (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime),
-            "concurrency": concurrency}
+    return {
+        "latencies_ns": [ns for ns, _ in samples],
+        "statuses": statuses,
+        "wall_s": wall_ns / 1e9,
+        "cpu_s": (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime),
+        "concurrency": concurrency,
+    }
 
 
 def run(plan: dict, timeout: float | None = None) -> dict:
     """Run :func:`generate` in a fresh ``python -m bench.load`` process and return its result."""
-    done = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(plan), capture_output=True,
-                          text=True, cwd=REPO, timeout=timeout, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load"],
+        input=json.dumps(plan),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=timeout,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return json.loads(done.stdout)

@@ -4,6 +4,7 @@ Served by the same gunicorn and driven by the same load generator as Pakar, it s
 itself costs per request (HTTP parsing, gunicorn, the client, the kernel's loopback) on this machine, so
 that the web figure is not read as Pakar's cost alone.
 """
+
 from __future__ import annotations
 
 BODY = b'{"id": "null", "mode": "null"}'

@@ -10,6 +10,7 @@ same ties, exactly); ``exact=False`` with floats, as CLIPS does, rounding CFs to
 compared so that exact ties (1 = 1) stay ties. The float one is the floor; the gap between the two is
 the price of exact arithmetic, which the engine pays too.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -45,8 +46,14 @@ class PlainDiagnosis:
             for rule in kb.rules:
                 if rule.stratum != layer:
                     continue
-                entry = (rule.index, rule.premise.code if rule.premise.op == "is" else rule.premise,
-                         rule.conclusion, num(rule.cf), num(rule.threshold), rule.premise.codes())
+                entry = (
+                    rule.index,
+                    rule.premise.code if rule.premise.op == "is" else rule.premise,
+                    rule.conclusion,
+                    num(rule.cf),
+                    num(rule.threshold),
+                    rule.premise.codes(),
+                )
                 for code in entry[5]:
                     index.setdefault(code, []).append(entry)
             concluded = tuple(sorted(code for code in findings if last_layer.get(code) == layer))

@@ -6,6 +6,7 @@ binding it. The server's CPU time is read from ``/proc`` (Linux; None elsewhere)
 workers spent whatever the load generator did meanwhile. :func:`running` always stops the server and
 waits for it, also when the body raises: a bench must not leave servers behind.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -49,8 +50,20 @@ def _control_socket_flags() -> list[str]:
 
 def command(options: Options, fd: int, chdir: str) -> list[str]:
     """The gunicorn command line (``python -m gunicorn`` of this interpreter, so the same venv)."""
-    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"fd://{fd}", "--workers", str(options.workers),
-           "--worker-class", options.worker_class, "--chdir", chdir, *_control_socket_flags()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"fd://{fd}",
+        "--workers",
+        str(options.workers),
+        "--worker-class",
+        options.worker_class,
+        "--chdir",
+        chdir,
+        *_control_socket_flags(),
+    ]
     if options.worker_class == "gthread":
         cmd += ["--threads", str(options.threads)]
     return [*cmd, options.app]
@@ -64,7 +77,7 @@ def _cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     # The command name (field 2) may contain spaces: split after its closing parenthesis.
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -83,7 +96,7 @@ def children(pid: int) -> list[int]:
                 stat = fh.read()
         except OSError:
             continue
-        if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
             out.append(int(entry))
     return sorted(out)
 
@@ -101,7 +114,7 @@ def alive(pid: int) -> bool:
         except ProcessLookupError:
             return False
         return True
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
 
 
 @dataclass
@@ -195,9 +208,15 @@ def running(options: Options, *, ready_path: str, log_path: Path, chdir: str, ho
         port = listener.getsockname()[1]
         env = {**os.environ, **options.env}
         with open(log_path, "ab") as log:
-            process = subprocess.Popen(command(options, listener.fileno(), chdir), cwd=chdir, env=env,
-                                       stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                       pass_fds=(listener.fileno(),))
+            process = subprocess.Popen(
+                command(options, listener.fileno(), chdir),
+                cwd=chdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(listener.fileno(),),
+            )
     finally:
         # gunicorn has its own copy; keeping ours open would only hold the port after the server stops.
         listener.close()

@@ -5,6 +5,7 @@ describe single consultations, not batch averages). Before a series: a full coll
 left by the previous series is not collected (and charged) during this one, and a warm-up pass over the
 whole workload, so that caches, lazily built objects and the CPU's branch predictors are settled.
 """
+
 from __future__ import annotations
 
 import gc

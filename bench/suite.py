@@ -6,6 +6,7 @@ agreement check of their answers; (2) scaling: synthetic KBs 1x, 10x and 100x th
 through the web app under gunicorn, beside the engine alone (:mod:`bench.web`).
 Nothing here asserts on time: the targets are reported as PASS/MISS, never raised.
 """
+
 from __future__ import annotations
 
 import gc
@@ -51,15 +52,14 @@ class Settings:
 
 WEB_FULL = web.Settings(requests=2960, warmup=296, null_requests=2000, engine_rounds=10, storage_rounds=3)
 WEB_QUICK = web.Settings(requests=300, warmup=60, null_requests=300, engine_rounds=1, storage_rounds=1)
-FULL = Settings(diagnosis_rounds=50, screening_rounds=100, scaling_rounds=20, logging_rounds=20, blocks=5,
-                web=WEB_FULL)
-QUICK = Settings(diagnosis_rounds=3, screening_rounds=5, scaling_rounds=2, logging_rounds=2, blocks=1,
-                 web=WEB_QUICK, name="quick")
+FULL = Settings(diagnosis_rounds=50, screening_rounds=100, scaling_rounds=20, logging_rounds=20, blocks=5, web=WEB_FULL)
+QUICK = Settings(
+    diagnosis_rounds=3, screening_rounds=5, scaling_rounds=2, logging_rounds=2, blocks=1, web=WEB_QUICK, name="quick"
+)
 
 
 def _figures(series: Series) -> dict:
-    return {"per_s": series.per_second, "median_ms": series.median_ms, "p99_ms": series.p99_ms,
-            "count": series.count}
+    return {"per_s": series.per_second, "median_ms": series.median_ms, "p99_ms": series.p99_ms, "count": series.count}
 
 
 def _top_pakar(state) -> str | None:
@@ -77,7 +77,7 @@ def _same(value):
 def _agreement(pakar_tops, other_tops, label, mismatches, limit=5) -> int:
     """How many answers agree; the first few disagreements are kept for the report."""
     same = 0
-    for i, (want, got) in enumerate(zip(pakar_tops, other_tops)):
+    for i, (want, got) in enumerate(zip(pakar_tops, other_tops, strict=True)):
         if want == got:
             same += 1
         elif len(mismatches) < limit:
@@ -130,8 +130,13 @@ def diagnosis_section(kb, settings: Settings, log) -> dict:
     build = {"pakar": checks.pop("build_ms"), "clips": checks.pop("clips_build_ms", None)}
     log(f"diagnosis: {len(work)} consultations x {settings.diagnosis_rounds} rounds")
     series = measure_interleaved(entries, settings.diagnosis_rounds, settings.blocks)
-    return {"figures": {name: _figures(s) for name, s in series.items()}, "checks": checks,
-            "build_ms": build, "engine": engine, "workload": work}
+    return {
+        "figures": {name: _figures(s) for name, s in series.items()},
+        "checks": checks,
+        "build_ms": build,
+        "engine": engine,
+        "workload": work,
+    }
 
 
 def screening_section(kb, settings: Settings, log) -> dict:
@@ -142,15 +147,17 @@ def screening_section(kb, settings: Settings, log) -> dict:
     entries = [("pakar", engine.consult, work), ("python", floor.consult, work)]
     pakar = [engine.consult(a).conclusion for a in work]
     mismatches: list = []
-    checks = {"items": len(work),
-              "python_agree": _agreement(pakar, [floor.consult(a).conclusion for a in work], "screening python",
-                                         mismatches)}
+    checks = {
+        "items": len(work),
+        "python_agree": _agreement(pakar, [floor.consult(a).conclusion for a in work], "screening python", mismatches),
+    }
     if clips_kb.AVAILABLE:
         clips_engine = clips_kb.ClipsScreening(kb)
         prepared = [clips_kb.ClipsScreening.prepare(a) for a in work]
         solution = {d.id: d.conclusion for d in kb.decisions}
-        checks["clips_agree"] = _agreement(pakar, [solution.get(clips_engine.consult(a)) for a in prepared],
-                                           "screening clips", mismatches)
+        checks["clips_agree"] = _agreement(
+            pakar, [solution.get(clips_engine.consult(a)) for a in prepared], "screening clips", mismatches
+        )
         entries.insert(1, ("clips", clips_engine.consult, prepared))
     checks["mismatches"] = mismatches
     log(f"screening: {len(work)} consultations x {settings.screening_rounds} rounds")
@@ -171,17 +178,31 @@ def scaling_section(base, settings: Settings, log) -> dict:
     with tempfile.TemporaryDirectory(prefix="pakar-bench-") as tmp:
         for factor in SCALES:
             path = synthetic.write(os.path.join(tmp, f"x{factor}"), factor, base)
-            load_ms, kb = once_ms(lambda: kb_pkg.load(path))
+            load_ms, kb = once_ms(lambda path=path: kb_pkg.load(path))
             work = workloads.diagnosis(kb)
-            row = {"symptoms": len(kb.symptoms), "rules": len(kb.rules), "hypotheses": len(kb.hypotheses),
-                   "load_ms": load_ms, "items": len(work), "mismatches": []}
+            row = {
+                "symptoms": len(kb.symptoms),
+                "rules": len(kb.rules),
+                "hypotheses": len(kb.hypotheses),
+                "load_ms": load_ms,
+                "items": len(work),
+                "mismatches": [],
+            }
             engine, impls = _diagnosis_impls(kb, row)
             entries = _entries(impls, work, f"{factor}x", row, row["mismatches"])
             if factor > 1:  # at 1x the control is the same workload
-                entries += _entries(impls, synthetic.one_block(base_work, factor), f"{factor}x one-block", row,
-                                    row["mismatches"], suffix="_block")
-            log(f"scaling {factor}x: {len(kb.rules)} rules, {len(work)} consultations x {settings.scaling_rounds}"
-                f" rounds{', twice' if factor > 1 else ''}")
+                entries += _entries(
+                    impls,
+                    synthetic.one_block(base_work, factor),
+                    f"{factor}x one-block",
+                    row,
+                    row["mismatches"],
+                    suffix="_block",
+                )
+            log(
+                f"scaling {factor}x: {len(kb.rules)} rules, {len(work)} consultations x {settings.scaling_rounds}"
+                f" rounds{', twice' if factor > 1 else ''}"
+            )
             series = measure_interleaved(entries, settings.scaling_rounds, settings.blocks)
             for name, s in series.items():
                 row[f"{name}_median_ms"] = s.median_ms
@@ -244,8 +265,12 @@ def logging_section(engine, work, settings: Settings, log) -> dict:
             trapped.extend(measure("trapped", engine.consult, work, per_block, warmup=0).samples)
         records += handler.count
     a, b = Series("normal", tuple(normal)), Series("trapped", tuple(trapped))
-    return {"normal_median_ms": a.median_ms, "trapped_median_ms": b.median_ms,
-            "ratio": b.median_ms / a.median_ms, "records": records}
+    return {
+        "normal_median_ms": a.median_ms,
+        "trapped_median_ms": b.median_ms,
+        "ratio": b.median_ms / a.median_ms,
+        "records": records,
+    }
 
 
 def targets(figures: dict) -> list[dict]:
@@ -253,18 +278,44 @@ def targets(figures: dict) -> list[dict]:
     diag = figures["diagnosis"]
     out = []
     clips = diag.get("clips")
-    out.append({"id": "diagnosis_vs_clips", "text": f"diagnosis median <= {TARGET_DIAGNOSIS_VS_CLIPS} x CLIPS median",
-                "value": diag["pakar"]["median_ms"] / clips["median_ms"] if clips else None,
-                "limit": TARGET_DIAGNOSIS_VS_CLIPS, "unit": "x"})
+    out.append(
+        {
+            "id": "diagnosis_vs_clips",
+            "text": f"diagnosis median <= {TARGET_DIAGNOSIS_VS_CLIPS} x CLIPS median",
+            "value": diag["pakar"]["median_ms"] / clips["median_ms"] if clips else None,
+            "limit": TARGET_DIAGNOSIS_VS_CLIPS,
+            "unit": "x",
+        }
+    )
     everyday = diag.get("clips_api")
-    out.append({"id": "diagnosis_vs_clips_api", "text": "  (same, vs CLIPS driven by clipspy's everyday API)",
-                "value": diag["pakar"]["median_ms"] / everyday["median_ms"] if everyday else None,
-                "limit": TARGET_DIAGNOSIS_VS_CLIPS, "unit": "x"})
-    out.append({"id": "screening_median", "text": f"screening median <= {TARGET_SCREENING_MS} ms",
-                "value": figures["screening"]["pakar"]["median_ms"], "limit": TARGET_SCREENING_MS, "unit": "ms"})
+    out.append(
+        {
+            "id": "diagnosis_vs_clips_api",
+            "text": "  (same, vs CLIPS driven by clipspy's everyday API)",
+            "value": diag["pakar"]["median_ms"] / everyday["median_ms"] if everyday else None,
+            "limit": TARGET_DIAGNOSIS_VS_CLIPS,
+            "unit": "x",
+        }
+    )
+    out.append(
+        {
+            "id": "screening_median",
+            "text": f"screening median <= {TARGET_SCREENING_MS} ms",
+            "value": figures["screening"]["pakar"]["median_ms"],
+            "limit": TARGET_SCREENING_MS,
+            "unit": "ms",
+        }
+    )
     growth = figures["scaling"][f"{SCALES[-1]}x"].get("pakar_growth")
-    out.append({"id": "growth_100x", "text": f"growth 100x/1x <= {TARGET_GROWTH}", "value": growth,
-                "limit": TARGET_GROWTH, "unit": "x"})
+    out.append(
+        {
+            "id": "growth_100x",
+            "text": f"growth 100x/1x <= {TARGET_GROWTH}",
+            "value": growth,
+            "limit": TARGET_GROWTH,
+            "unit": "x",
+        }
+    )
     for t in out:
         t["pass"] = None if t["value"] is None else t["value"] <= t["limit"]
     return out
@@ -287,20 +338,40 @@ def run(settings: Settings, log=lambda message: None) -> dict:
     scaling = scaling_section(base, settings, log)
     # Last: its server and load generator start after the in-process series, so they do not overlap.
     web_figures = web.section(base, settings.web, log)
-    figures = {"diagnosis": diagnosis["figures"], "screening": screening["figures"], "scaling": scaling,
-               "logging": logging_figures, "build_ms": diagnosis["build_ms"], "web": web_figures}
-    meta = {"kb": base.id, "kb_label": base.label, "kb_version": base.short_version,
-            "mode": settings.name, "settings": asdict(settings),
-            "python": platform.python_version(), "implementation": sys.implementation.name,
-            "experta": _version("experta"), "clipspy": clips_kb.version(), "cpus": os.cpu_count(),
-            "machine": platform.machine(), "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
-            "seconds": None,
-            "workloads": {"diagnosis": f"{workloads.DIAGNOSIS_COUNT} symptom sets x "
-                                       f"{workloads.SYMPTOMS_PER_CONSULTATION} symptoms, seed "
-                                       f"{workloads.DIAGNOSIS_SEED}",
-                          "screening": f"{screening['checks']['items']} answer combinations"}}
-    result = {"meta": meta, "figures": figures,
-              "checks": {"diagnosis": diagnosis["checks"], "screening": screening["checks"]},
-              "targets": targets(figures)}
+    figures = {
+        "diagnosis": diagnosis["figures"],
+        "screening": screening["figures"],
+        "scaling": scaling,
+        "logging": logging_figures,
+        "build_ms": diagnosis["build_ms"],
+        "web": web_figures,
+    }
+    meta = {
+        "kb": base.id,
+        "kb_label": base.label,
+        "kb_version": base.short_version,
+        "mode": settings.name,
+        "settings": asdict(settings),
+        "python": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "experta": _version("experta"),
+        "clipspy": clips_kb.version(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
+        "seconds": None,
+        "workloads": {
+            "diagnosis": f"{workloads.DIAGNOSIS_COUNT} symptom sets x "
+            f"{workloads.SYMPTOMS_PER_CONSULTATION} symptoms, seed "
+            f"{workloads.DIAGNOSIS_SEED}",
+            "screening": f"{screening['checks']['items']} answer combinations",
+        },
+    }
+    result = {
+        "meta": meta,
+        "figures": figures,
+        "checks": {"diagnosis": diagnosis["checks"], "screening": screening["checks"]},
+        "targets": targets(figures),
+    }
     meta["seconds"] = round(time.time() - started, 1)
     return result

@@ -10,6 +10,7 @@ The files go through the real loader (schema, cross-checks, model), like a KB an
 Screening, cases and emergency sections are left out: kb/checks/sections.py only requires ``kb``, a
 ``scale`` for the rules and ``groups`` for the symptoms (copied as they are).
 """
+
 from __future__ import annotations
 
 import random
@@ -56,16 +57,35 @@ def sections(base: KnowledgeBase, factor: int) -> dict:
 
         def rename(code, block=block):
             return block_code(code, block)
+
         for s in base.symptoms:
-            entry = {"code": rename(s.code), "name": _text(s.name, label), "question": _text(s.question, label),
-                     "category": s.category, "cf": _number(s.cf), "source": s.source}
+            entry = {
+                "code": rename(s.code),
+                "name": _text(s.name, label),
+                "question": _text(s.question, label),
+                "category": s.category,
+                "cf": _number(s.cf),
+                "source": s.source,
+            }
             symptoms.append(entry)
         for h in base.hypotheses:
-            hypotheses.append({"code": rename(h.code), "name": _text(h.name, label), "info": _text(h.info, label),
-                               "advice": _text(h.advice, label), "source": h.source})
+            hypotheses.append(
+                {
+                    "code": rename(h.code),
+                    "name": _text(h.name, label),
+                    "info": _text(h.info, label),
+                    "advice": _text(h.advice, label),
+                    "source": h.source,
+                }
+            )
         for r in base.rules:
-            entry = {"id": rename(r.id), "if": _premise(r.premise, rename), "then": rename(r.conclusion),
-                     "cf": _number(r.cf), "source": r.source}
+            entry = {
+                "id": rename(r.id),
+                "if": _premise(r.premise, rename),
+                "then": rename(r.conclusion),
+                "cf": _number(r.cf),
+                "source": r.source,
+            }
             if r.threshold:
                 entry["threshold"] = _number(r.threshold)
             rules.append(entry)

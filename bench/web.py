@@ -19,6 +19,7 @@ waits stretch latencies; CPU times do neither. So the server's CPU per request (
 into engine + storage + HTTP and gunicorn (the null app's) + the rest (Flask, JSON, the result's URL),
 and the load generator's own CPU per request is reported beside it.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,10 @@ class Settings:
 
 def mix(kb) -> list[dict]:
     """The requests: every diagnosis and every screening of the engine bench, in one seeded order."""
-    out = [{"mode": "diagnosis", "symptoms": {code: float(cf) for code, cf in symptoms.items()}}
-           for symptoms in workloads.diagnosis(kb)]
+    out = [
+        {"mode": "diagnosis", "symptoms": {code: float(cf) for code, cf in symptoms.items()}}
+        for symptoms in workloads.diagnosis(kb)
+    ]
     out += [{"mode": "screening", "answers": answers} for answers in workloads.screening(kb)]
     random.Random(MIX_SEED).shuffle(out)
     return out
@@ -74,8 +77,10 @@ def mix(kb) -> list[dict]:
 
 def describe_mix(requests: list[dict]) -> str:
     diagnoses = sum(1 for r in requests if r["mode"] == "diagnosis")
-    return (f"{diagnoses} diagnoses ({workloads.SYMPTOMS_PER_CONSULTATION} symptoms, full trace) +"
-            f" {len(requests) - diagnoses} screenings, shuffled (seed {MIX_SEED})")
+    return (
+        f"{diagnoses} diagnoses ({workloads.SYMPTOMS_PER_CONSULTATION} symptoms, full trace) +"
+        f" {len(requests) - diagnoses} screenings, shuffled (seed {MIX_SEED})"
+    )
 
 
 def parse(body: str):
@@ -94,8 +99,14 @@ def timed(name: str, call, items, rounds: int) -> dict:
     cpu = time.process_time()
     series = measure(name, call, items, rounds, warmup=0)
     cpu_ms = (time.process_time() - cpu) * 1000 / series.count
-    return {"count": series.count, "per_s": series.per_second, "median_ms": series.median_ms,
-            "p99_ms": series.p99_ms, "mean_ms": 1000 / series.per_second, "cpu_ms": cpu_ms}
+    return {
+        "count": series.count,
+        "per_s": series.per_second,
+        "median_ms": series.median_ms,
+        "p99_ms": series.p99_ms,
+        "mean_ms": 1000 / series.per_second,
+        "cpu_ms": cpu_ms,
+    }
 
 
 def engine_only(kb, bodies: list[str], rounds: int) -> dict:
@@ -107,8 +118,10 @@ def engine_only(kb, bodies: list[str], rounds: int) -> dict:
 def _app(db_path: Path, instance: Path):
     from webui import create_app  # here, so that the rest of the bench does not import Flask
 
-    return create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
-                       "AUTO_MIGRATE": True}, instance_path=str(instance))
+    return create_app(
+        {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "AUTO_MIGRATE": True},
+        instance_path=str(instance),
+    )
 
 
 def storage(kb, bodies: list[str], rounds: int, db_path: Path, instance: Path) -> dict:
@@ -138,7 +151,7 @@ def rows(db_path: Path) -> int:
     from webui.models import Consultation
 
     with sqlite3.connect(db_path) as conn:
-        (count,), = conn.execute(f"SELECT count(*) FROM {Consultation.__tablename__}")
+        ((count,),) = conn.execute(f"SELECT count(*) FROM {Consultation.__tablename__}")
     conn.close()
     return count
 
@@ -151,17 +164,20 @@ def filesystem(path: Path) -> str | None:
     except OSError:
         return None
     target = str(Path(path).resolve())
-    best = max((m for m in mounts if target == m[0] or target.startswith(m[0].rstrip("/") + "/")),
-               key=lambda m: len(m[0]), default=None)
+    best = max(
+        (m for m in mounts if target == m[0] or target.startswith(m[0].rstrip("/") + "/")),
+        key=lambda m: len(m[0]),
+        default=None,
+    )
     return best[1] if best else None
 
 
-def serve(options: server.Options, bodies: list[str], settings: Settings, count: int, warmup: int,
-          log_path: Path, ready: str) -> dict:
+def serve(
+    options: server.Options, bodies: list[str], settings: Settings, count: int, warmup: int, log_path: Path, ready: str
+) -> dict:
     """One gunicorn run: warm-up (engines built in every worker), then ``count`` timed requests."""
     with server.running(options, ready_path=ready, log_path=log_path, chdir=str(REPO)) as srv:
-        plan = {"host": srv.host, "port": srv.port, "path": API, "bodies": bodies,
-                "concurrency": settings.concurrency}
+        plan = {"host": srv.host, "port": srv.port, "path": API, "bodies": bodies, "concurrency": settings.concurrency}
         if warmup:
             load.run({**plan, "count": warmup})
         cpu_before = srv.cpu_seconds()
@@ -169,18 +185,29 @@ def serve(options: server.Options, bodies: list[str], settings: Settings, count:
         cpu_after = srv.cpu_seconds()
         processes = [srv.pid, *srv.worker_pids()]
     series = Series("web", tuple(result["latencies_ns"]))
-    return {"count": series.count, "ok": result["statuses"].get("201", 0), "statuses": result["statuses"],
-            "per_s": series.count / result["wall_s"], "median_ms": series.median_ms, "p99_ms": series.p99_ms,
-            "wall_s": result["wall_s"],
-            "server_cpu_ms": None if cpu_before is None or cpu_after is None
-            else (cpu_after - cpu_before) * 1000 / series.count,
-            "client_cpu_ms": result["cpu_s"] * 1000 / series.count, "processes": processes}
+    return {
+        "count": series.count,
+        "ok": result["statuses"].get("201", 0),
+        "statuses": result["statuses"],
+        "per_s": series.count / result["wall_s"],
+        "median_ms": series.median_ms,
+        "p99_ms": series.p99_ms,
+        "wall_s": result["wall_s"],
+        "server_cpu_ms": None
+        if cpu_before is None or cpu_after is None
+        else (cpu_after - cpu_before) * 1000 / series.count,
+        "client_cpu_ms": result["cpu_s"] * 1000 / series.count,
+        "processes": processes,
+    }
 
 
 def ratios(web: dict, engine: dict) -> dict:
     """Web over engine: throughput, median latency, and CPU per consultation (server CPU / engine CPU)."""
-    return {"per_s": web["per_s"] / engine["per_s"], "median": web["median_ms"] / engine["median_ms"],
-            "cost": None if web["server_cpu_ms"] is None else web["server_cpu_ms"] / engine["cpu_ms"]}
+    return {
+        "per_s": web["per_s"] / engine["per_s"],
+        "median": web["median_ms"] / engine["median_ms"],
+        "cost": None if web["server_cpu_ms"] is None else web["server_cpu_ms"] / engine["cpu_ms"],
+    }
 
 
 def breakdown(web: dict, engine: dict, stored: dict, null: dict) -> dict:
@@ -192,13 +219,18 @@ def breakdown(web: dict, engine: dict, stored: dict, null: dict) -> dict:
     """
     server_cpu, http = web["server_cpu_ms"], null["server_cpu_ms"]
     rest = None if server_cpu is None or http is None else server_cpu - engine["cpu_ms"] - stored["cpu_ms"] - http
-    return {"engine_ms": engine["cpu_ms"], "storage_ms": stored["cpu_ms"], "http_ms": http, "rest_ms": rest,
-            "server_ms": server_cpu}
+    return {
+        "engine_ms": engine["cpu_ms"],
+        "storage_ms": stored["cpu_ms"],
+        "http_ms": http,
+        "rest_ms": rest,
+        "server_ms": server_cpu,
+    }
 
 
 def run(kb, settings: Settings, log=lambda message: None) -> dict:
     """Every web series; returns {'figures': JSON-ready dict, 'processes': the server PIDs that ran}."""
-    requests = mix(kb)[:settings.mix_size]
+    requests = mix(kb)[: settings.mix_size]
     bodies = [json.dumps(request) for request in requests]
     workers = settings.workers or os.cpu_count() or 1
     load_average = os.getloadavg()[0] if hasattr(os, "getloadavg") else None  # other work on the machine
@@ -210,28 +242,51 @@ def run(kb, settings: Settings, log=lambda message: None) -> dict:
         log(f"web: storage, {len(bodies)} consultations x {settings.storage_rounds} rounds")
         stored = storage(kb, bodies, settings.storage_rounds, db_path, instance)
         options = server.Options(
-            app=f"webui:create_app(instance_path={str(instance)!r})", workers=workers,
-            worker_class=settings.worker_class, threads=settings.threads,
-            env={"PAKAR_SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "PAKAR_SECRET_KEY": "bench"})
-        log(f"web: gunicorn {workers} {settings.worker_class} workers, {settings.warmup} warm-up +"
-            f" {settings.requests} requests, {settings.concurrency} connections")
+            app=f"webui:create_app(instance_path={str(instance)!r})",
+            workers=workers,
+            worker_class=settings.worker_class,
+            threads=settings.threads,
+            env={"PAKAR_SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "PAKAR_SECRET_KEY": "bench"},
+        )
+        log(
+            f"web: gunicorn {workers} {settings.worker_class} workers, {settings.warmup} warm-up +"
+            f" {settings.requests} requests, {settings.concurrency} connections"
+        )
         rows_before = rows(db_path)
         web = serve(options, bodies, settings, settings.requests, settings.warmup, tmp_path / "gunicorn.log", READY)
         web["stored"] = rows(db_path) - rows_before
         web["posted"] = settings.warmup + settings.requests
         log(f"web: harness floor (null app), {settings.null_requests} requests")
-        null_options = server.Options(app="bench.null_app:app", workers=workers, worker_class=settings.worker_class,
-                                      threads=settings.threads)
-        null = serve(null_options, bodies, settings, settings.null_requests, min(settings.warmup, 50),
-                     tmp_path / "gunicorn-null.log", "/")
+        null_options = server.Options(
+            app="bench.null_app:app", workers=workers, worker_class=settings.worker_class, threads=settings.threads
+        )
+        null = serve(
+            null_options,
+            bodies,
+            settings,
+            settings.null_requests,
+            min(settings.warmup, 50),
+            tmp_path / "gunicorn-null.log",
+            "/",
+        )
         database = f"SQLite on {filesystem(db_path) or 'an unknown filesystem'}"
     processes = web.pop("processes") + null.pop("processes")
     figures = {
-        "settings": {"workers": workers, "worker_class": settings.worker_class,
-                     "threads": settings.threads if settings.worker_class == "gthread" else 1,
-                     "concurrency": settings.concurrency, "requests": settings.requests, "warmup": settings.warmup,
-                     "mix": describe_mix(requests), "database": database, "load_average": load_average},
-        "web": web, "null": null, "engine": engine, "storage": stored,
+        "settings": {
+            "workers": workers,
+            "worker_class": settings.worker_class,
+            "threads": settings.threads if settings.worker_class == "gthread" else 1,
+            "concurrency": settings.concurrency,
+            "requests": settings.requests,
+            "warmup": settings.warmup,
+            "mix": describe_mix(requests),
+            "database": database,
+            "load_average": load_average,
+        },
+        "web": web,
+        "null": null,
+        "engine": engine,
+        "storage": stored,
         "ratios": ratios(web, engine),
         "breakdown": breakdown(web, engine, stored, null),
     }

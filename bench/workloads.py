@@ -5,6 +5,7 @@ drawn with ``random.Random(seed)`` from the symptoms that some rule uses (a symp
 only be asserted and ignored). Screening: every combination of every question's answers (96 for the
 bundled KB: Q1 ya/ragu/tidak, Q2-Q6 ya/tidak), in a fixed order.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -29,8 +30,9 @@ def levels(kb: KnowledgeBase) -> list[Fraction]:
     return [level.cf for level in kb.scale if level.cf > 0]
 
 
-def diagnosis(kb: KnowledgeBase, count: int = DIAGNOSIS_COUNT, size: int = SYMPTOMS_PER_CONSULTATION,
-              seed: int = DIAGNOSIS_SEED) -> list[dict[str, Fraction]]:
+def diagnosis(
+    kb: KnowledgeBase, count: int = DIAGNOSIS_COUNT, size: int = SYMPTOMS_PER_CONSULTATION, seed: int = DIAGNOSIS_SEED
+) -> list[dict[str, Fraction]]:
     """``count`` symptom sets of ``size`` symptoms (code -> user CF), in KB order within each set."""
     rng = random.Random(seed)
     codes, scale = ruled_symptoms(kb), levels(kb)
@@ -45,4 +47,4 @@ def diagnosis(kb: KnowledgeBase, count: int = DIAGNOSIS_COUNT, size: int = SYMPT
 def screening(kb: KnowledgeBase) -> list[dict[str, str]]:
     """Every combination of answers to the KB's screening questions (question code -> answer code)."""
     codes = [q.code for q in kb.questions]
-    return [dict(zip(codes, combo)) for combo in itertools.product(*(q.answers for q in kb.questions))]
+    return [dict(zip(codes, combo, strict=True)) for combo in itertools.product(*(q.answers for q in kb.questions))]

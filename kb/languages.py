@@ -5,6 +5,8 @@ This is the one place the list lives; :mod:`rules.i18n`, the CLI and the web app
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 LANGUAGES: tuple[str, ...] = ("id", "en")
 """Language codes, the default first."""
 
@@ -12,6 +14,6 @@ DEFAULT_LANGUAGE = LANGUAGES[0]
 """Indonesian: the language of anything that does not ask for another."""
 
 
-def supported(lang: object) -> bool:
+def supported(lang: object) -> TypeGuard[str]:
     """Whether ``lang`` is one of :data:`LANGUAGES`."""
     return isinstance(lang, str) and lang in LANGUAGES

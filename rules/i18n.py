@@ -13,6 +13,7 @@ Messages use ``%(name)s`` placeholders, as Flask-Babel does, so a msgid means th
 ``pybabel extract`` finds them with the keywords ``tr:2``, ``trn:2,3`` and ``N_`` (see ``babel.cfg`` and
 the Makefile's ``translations`` target).
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,7 +44,7 @@ def translations(lang: str) -> NullTranslations:
 
 def language(lang: object) -> str:
     """``lang`` when Pakar speaks it, else the default (Indonesian)."""
-    return lang if supported(lang) else DEFAULT_LANGUAGE  # type: ignore[return-value]
+    return lang if supported(lang) else DEFAULT_LANGUAGE
 
 
 def tr(lang: str, message: str, **values: object) -> str:
@@ -58,5 +59,4 @@ def trn(lang: str, singular: str, plural: str, num: int, **values: object) -> st
     return text % {"num": num, **values}
 
 
-__all__ = ["DEFAULT_LANGUAGE", "DOMAIN", "LANGUAGES", "N_", "TRANSLATIONS_DIR", "language", "translations", "tr",
-           "trn"]
+__all__ = ["DEFAULT_LANGUAGE", "DOMAIN", "LANGUAGES", "N_", "TRANSLATIONS_DIR", "language", "tr", "translations", "trn"]

@@ -33,7 +33,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
+        # Flask's documented way to wrap the WSGI app (mypy reads the assignment as replacing a method).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count
+        )
     config.ensure_secret_key(app)
 
     from webui import (

@@ -1,10 +1,11 @@
 """Configuration defaults, and the two settings that need more than a value (database URL, secret key)."""
+
 from __future__ import annotations
 
 import os
 import secrets
 
-from kb.languages import DEFAULT_LANGUAGE, LANGUAGES
+from kb.languages import DEFAULT_LANGUAGE
 from rules.i18n import TRANSLATIONS_DIR
 
 SECRET_FILE = "secret_key"
@@ -20,23 +21,22 @@ def defaults(instance_path: str) -> dict:
         # Create the tables on start when the database is empty (SQLite on first `make run`). Production
         # databases are migrated with `flask --app webui db upgrade` instead.
         "AUTO_MIGRATE": True,
-        "KB_PATH": None,                  # None: the KB bundled with Pakar (kb/covid19)
-        "RETENTION_DAYS": 30,             # results older than this are deleted (see webui.retention)
-        "PURGE_INTERVAL": 3600,           # seconds between a process's automatic purges; 0 turns them off
+        "KB_PATH": None,  # None: the KB bundled with Pakar (kb/covid19)
+        "RETENTION_DAYS": 30,  # results older than this are deleted (see webui.retention)
+        "PURGE_INTERVAL": 3600,  # seconds between a process's automatic purges; 0 turns them off
         # The screening result's hotline; None: the one the KB's solution names (PSC 119, Kemenkes 119 ext 9).
         "HOTLINE_NAME": None,
         "HOTLINE_NUMBER": None,
-        "LANGUAGES": LANGUAGES,
         "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
         "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": False,   # set True behind HTTPS (PAKAR_SESSION_COOKIE_SECURE=true)
+        "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (PAKAR_SESSION_COOKIE_SECURE=true)
         "PERMANENT_SESSION_LIFETIME": 3600,
         "WTF_CSRF_TIME_LIMIT": 3600 * 4,
         "MAX_CONTENT_LENGTH": 64 * 1024,  # a consultation is a few hundred bytes
-        "HSTS": False,                    # send Strict-Transport-Security (only behind HTTPS)
-        "PROXY_COUNT": 0,                 # trusted reverse proxies in front (X-Forwarded-* headers)
+        "HSTS": False,  # send Strict-Transport-Security (only behind HTTPS)
+        "PROXY_COUNT": 0,  # trusted reverse proxies in front (X-Forwarded-* headers)
     }
 
 
@@ -46,7 +46,7 @@ def apply_database_url(cfg, url: str | None) -> None:
         return
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix) :]
             break
     cfg["SQLALCHEMY_DATABASE_URI"] = url
 

@@ -1,20 +1,22 @@
 """Languages: Indonesian by default, English by a visible switch (kept in the session cookie)."""
+
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import request, session
 from flask_babel import Babel
+
+from kb.languages import DEFAULT_LANGUAGE, LANGUAGES, supported
 
 babel = Babel()
 
 
 def current_lang() -> str:
     """The page language: an explicit ``?lang=``, else the person's choice, else Indonesian."""
-    langs = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
-    if asked in langs:
+    if supported(asked):
         return asked
     chosen = session.get("lang")
-    return chosen if chosen in langs else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return chosen if supported(chosen) else DEFAULT_LANGUAGE
 
 
 def init_app(app) -> None:
@@ -22,4 +24,4 @@ def init_app(app) -> None:
 
     @app.context_processor
     def _lang():
-        return {"lang": current_lang(), "languages": app.config["LANGUAGES"]}
+        return {"lang": current_lang(), "languages": LANGUAGES}

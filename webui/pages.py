@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -17,6 +16,7 @@ from flask import (
 )
 
 import reports
+from kb.languages import supported
 from webui import content, knowledge
 from webui.i18n import current_lang
 
@@ -48,7 +48,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/lang/<code>")
 def set_lang(code: str):
-    if code not in current_app.config["LANGUAGES"]:
+    if not supported(code):
         abort(404)
     session["lang"] = code
     return redirect(_safe_next(request.args.get("next")))

@@ -12,9 +12,8 @@ siblings that test one field for equality with constants are reached through a h
 hashes its alpha memories); conflict-set nodes report themselves when they change; and reset clears
 only the nodes that held something. Matching semantics are unchanged: every check still runs.
 """
-from __future__ import annotations
 
-import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
+from __future__ import annotations
 
 from collections import defaultdict
 
@@ -23,6 +22,8 @@ from experta.matchers.rete import ReteMatcher
 from experta.matchers.rete.check import FeatureCheck, TypeCheck
 from experta.matchers.rete.mixins import ChildNode
 from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode, NotNode, OrdinaryMatchNode
+
+import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
 
 _MISSING = object()
 
@@ -42,10 +43,7 @@ class HashDispatchNode:
 
     def activate(self, token):
         fact = next(iter(token.data))
-        if self.key is None:
-            value = type(fact)
-        else:
-            value = fact.get(self.key, _MISSING)
+        value = type(fact) if self.key is None else fact.get(self.key, _MISSING)
         try:
             targets = self.table.get(value, ())
         except TypeError:  # an unhashable value: fall back to testing every sibling
@@ -65,8 +63,13 @@ def _literal_key(node):
     check = node.matcher
     if isinstance(check, TypeCheck):
         return None
-    if (isinstance(check, FeatureCheck) and isinstance(check.how, L) and check.how.__bind__ is None
-            and isinstance(check.what, str) and "__" not in check.what):
+    if (
+        isinstance(check, FeatureCheck)
+        and isinstance(check.how, L)
+        and check.how.__bind__ is None
+        and isinstance(check.what, str)
+        and "__" not in check.what
+    ):
         try:
             hash(check.how.value)
         except TypeError:
@@ -92,13 +95,14 @@ class TrackedConflictSetNode(_Tracked, ConflictSetNode):
 
 
 class _TrackedTwoInput(_Tracked):
+    # The super() calls reach the Experta two-input node this mixin precedes in each concrete class's MRO.
     def _activate_left(self, token):
         self._mark()
-        return super()._activate_left(token)
+        return super()._activate_left(token)  # type: ignore[misc]
 
     def _activate_right(self, token):
         self._mark()
-        return super()._activate_right(token)
+        return super()._activate_right(token)  # type: ignore[misc]
 
 
 class TrackedOrdinaryMatchNode(_TrackedTwoInput, OrdinaryMatchNode):
@@ -109,8 +113,11 @@ class TrackedNotNode(_TrackedTwoInput, NotNode):
     """Experta's negation node, remembering when it holds tokens."""
 
 
-_TRACKED = {ConflictSetNode: TrackedConflictSetNode, OrdinaryMatchNode: TrackedOrdinaryMatchNode,
-            NotNode: TrackedNotNode}
+_TRACKED = {
+    ConflictSetNode: TrackedConflictSetNode,
+    OrdinaryMatchNode: TrackedOrdinaryMatchNode,
+    NotNode: TrackedNotNode,
+}
 
 
 class IndexedReteMatcher(ReteMatcher):
@@ -145,8 +152,8 @@ class IndexedReteMatcher(ReteMatcher):
         for node in nodes:
             if not isinstance(node, FeatureTesterNode) and node is not self.root_node:
                 continue
-            groups = defaultdict(list)
-            rest = []
+            groups: defaultdict[object, list] = defaultdict(list)
+            rest: list = []
             for child in node.children:
                 key = _literal_key(child.node)
                 (rest if key is _MISSING else groups[key]).append(child)

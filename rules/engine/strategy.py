@@ -5,13 +5,14 @@ which depends on string hashing and so changes from one process to the next. Her
 (salience, KB order of the rule, fact ids), all plain integers: the same answers and the same KB give
 the same firing order, and so the same trace, in any process.
 """
-from __future__ import annotations
 
-import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
+from __future__ import annotations
 
 import bisect
 
 from experta.abstract import Strategy
+
+import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
 
 
 class KBOrderStrategy(Strategy):

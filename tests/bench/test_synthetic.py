@@ -1,5 +1,6 @@
 """The benchmark's own pieces: the synthetic KB generator goes through the real loader with exact counts,
 and the plain-Python floor computes what the engine computes (so the bench compares like with like)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -29,8 +30,9 @@ def test_synthetic_10x_loads_with_exact_counts(bundled, tmp_path):
     assert len({s.code for s in scaled.symptoms}) == 200
     assert scaled.id == "covid19_x10"
     # Every copy keeps the bundled rules' CFs exactly (the loader reads decimals exactly).
-    assert Counter(r.cf for r in scaled.rules) == Counter({cf: n * 10 for cf, n in
-                                                           Counter(r.cf for r in bundled.rules).items()})
+    assert Counter(r.cf for r in scaled.rules) == Counter(
+        {cf: n * 10 for cf, n in Counter(r.cf for r in bundled.rules).items()}
+    )
 
 
 def test_one_block_keeps_each_consultation_in_one_copy(bundled):

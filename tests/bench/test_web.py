@@ -1,5 +1,6 @@
 """The web bench: runs end to end through a real gunicorn on a tiny count, reports a sane structure, and
 leaves no server behind. Nothing here asserts on time (the machine's speed is not the code's)."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,7 @@ from bench.stats import Series, median, percentile
 
 pytestmark = pytest.mark.slow  # a real gunicorn
 
-TINY = web.Settings(requests=20, warmup=8, null_requests=20, engine_rounds=1, storage_rounds=1, workers=2,
-                    mix_size=30)
+TINY = web.Settings(requests=20, warmup=8, null_requests=20, engine_rounds=1, storage_rounds=1, workers=2, mix_size=30)
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +74,11 @@ def test_no_server_is_left_running(outcome):
 def test_a_server_that_cannot_boot_raises_and_leaves_nothing(tmp_path):
     before = server.children(os.getpid())
     options = server.Options(app="bench.null_app:no_such_app", workers=1)
-    with pytest.raises(server.ServerError, match="gunicorn exited"):
-        with server.running(options, ready_path="/", log_path=tmp_path / "log", chdir=str(web.REPO)):
-            pass  # pragma: no cover - never reached
+    with (
+        pytest.raises(server.ServerError, match="gunicorn exited"),
+        server.running(options, ready_path="/", log_path=tmp_path / "log", chdir=str(web.REPO)),
+    ):
+        pass  # pragma: no cover - never reached
     assert server.children(os.getpid()) == before
 
 

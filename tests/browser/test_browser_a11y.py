@@ -6,6 +6,7 @@ targets at least 44 px high, no axe-core violation (WCAG 2.2 A/AA and best pract
 Each page is opened and measured once per session (:class:`Auditor`); the tests then check one property
 each, so a failure names the page, the language and the property.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,22 +14,32 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import expect
 
-from testing.browser import (LANGS, NARROW_PHONE, Watch, axe_source, axe_violations, choose_language, open_result,
-                           start_screening)
+from testing.browser import (
+    LANGS,
+    NARROW_PHONE,
+    Watch,
+    axe_source,
+    axe_violations,
+    choose_language,
+    open_result,
+    start_screening,
+)
 
 WIDTH = NARROW_PHONE["viewport"]["width"]
-MIN_TARGET = 44          # px, for every tap target that is not a link inside running text
+MIN_TARGET = 44  # px, for every tap target that is not a link inside running text
 
 FORM_CONTROLS = "input:not([type=hidden]), select, textarea, button"
 NAMED = FORM_CONTROLS + ", a[href], summary"
-TARGETS = ("button, a.button, a.call-button, select, summary, .option label, .site-header a, .site-footer a, "
-           ".emergency-strip a")
+TARGETS = (
+    "button, a.button, a.call-button, select, summary, .option label, .site-header a, .site-footer a, "
+    ".emergency-strip a"
+)
 
 # How many form controls each page has (the result page's: the print button and the delete button).
 PAGES = {
     "home": 0,
-    "screening-step": 5,      # question 1: three answers, Next, Back
-    "diagnosis": 22,          # twenty symptoms, "for someone else", See the result
+    "screening-step": 5,  # question 1: three answers, Next, Back
+    "diagnosis": 22,  # twenty symptoms, "for someone else", See the result
     "screening-result": 2,
     "diagnosis-result": 2,
     "info": 0,
@@ -51,11 +62,12 @@ class Audit:
     controls: int
     unnamed: list[str]
     small_targets: list[str]
-    axe: list[str] | None = None          # None: axe-core is not installed
+    axe: list[str] | None = None  # None: axe-core is not installed
     problems: list[str] = field(default_factory=list)
 
 
-MEASURE = """([named, controls, targets]) => {
+MEASURE = (
+    """([named, controls, targets]) => {
     const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
     const describe = e => e.outerHTML.slice(0, 120);
     document.querySelectorAll('details').forEach(d => { d.open = true; });
@@ -66,10 +78,11 @@ MEASURE = """([named, controls, targets]) => {
         inner_width: window.innerWidth,
         controls: [...document.querySelectorAll(controls)].filter(shown).length,
         small_targets: [...document.querySelectorAll(targets)].filter(shown)
-            .filter(e => e.getBoundingClientRect().height < %d)
+            .filter(e => e.getBoundingClientRect().height < MIN_TARGET)
             .map(e => `${Math.round(e.getBoundingClientRect().height)}px: ${describe(e)}`),
     };
-}""" % MIN_TARGET
+}"""
+).replace("MIN_TARGET", str(MIN_TARGET))
 
 
 def unnamed_elements(page, selector: str) -> list[str]:
@@ -78,12 +91,16 @@ def unnamed_elements(page, selector: str) -> list[str]:
     try:
         root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
         wanted = set(cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"])
-        tree = [n for n in cdp.send("Accessibility.getFullAXTree")["nodes"]
-                if "backendDOMNodeId" in n and not n.get("ignored")]
-        node_ids = cdp.send("DOM.pushNodesByBackendIdsToFrontend",
-                            {"backendNodeIds": [n["backendDOMNodeId"] for n in tree]})["nodeIds"]
+        tree = [
+            n
+            for n in cdp.send("Accessibility.getFullAXTree")["nodes"]
+            if "backendDOMNodeId" in n and not n.get("ignored")
+        ]
+        node_ids = cdp.send(
+            "DOM.pushNodesByBackendIdsToFrontend", {"backendNodeIds": [n["backendDOMNodeId"] for n in tree]}
+        )["nodeIds"]
         missing = []
-        for node, node_id in zip(tree, node_ids):
+        for node, node_id in zip(tree, node_ids, strict=True):
             if node_id in wanted and not node.get("name", {}).get("value", "").strip():
                 html = cdp.send("DOM.getOuterHTML", {"nodeId": node_id})["outerHTML"]
                 missing.append(f"{node.get('role', {}).get('value')}: {html[:120]}")
@@ -114,8 +131,7 @@ class Auditor:
         else:
             page.goto(base + "/")
             choose_language(page, lang)
-            path = {"home": "/", "diagnosis": "/diagnosis", "info": "/info/basics",
-                    "not-found": "/no-such-page"}[name]
+            path = {"home": "/", "diagnosis": "/diagnosis", "info": "/info/basics", "not-found": "/no-such-page"}[name]
             if name == "not-found":
                 page.watch.expect_status(base + path, 404)
             response = page.goto(base + path)
@@ -245,5 +261,6 @@ def test_requests_to_other_hosts_are_caught(new_page, base_url):
     assert failed.value.url == "http://pakar-test.invalid/x.png"
     assert page.watch.problems == [
         "request to another host: GET http://pakar-test.invalid/x.png",
-        f"console error at http://pakar-test.invalid/x.png: Failed to load resource: {blocked}.Inspector"]
+        f"console error at http://pakar-test.invalid/x.png: Failed to load resource: {blocked}.Inspector",
+    ]
     page.watch.problems.clear()

@@ -1,6 +1,7 @@
 """A person on a phone, in Indonesian and in English: a quick screening and a detailed diagnosis from the
 home page to the stored result, then the PDF, the print button and deleting the result.
 """
+
 from __future__ import annotations
 
 import re
@@ -8,9 +9,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from testing.browser import (LANGUAGE_NAMES, answer_question, choose_language, fill_diagnosis, level_label,
-                           open_result, pdf_pages, pdf_text, result_url_pattern, run_diagnosis, run_screening,
-                           start_screening)
+from testing.browser import (
+    LANGUAGE_NAMES,
+    answer_question,
+    choose_language,
+    fill_diagnosis,
+    level_label,
+    open_result,
+    pdf_pages,
+    pdf_text,
+    result_url_pattern,
+    run_diagnosis,
+    run_screening,
+    start_screening,
+)
 
 S1_ANSWERS = {"Q1": "ya", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}
 S2_ANSWERS = {"Q1": "ragu", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}
@@ -30,8 +42,11 @@ SCREENINGS = [
 ]
 
 
-@pytest.mark.parametrize("lang, for_other, answers, solution, title", SCREENINGS,
-                         ids=[f"{r[0]}-{r[3]}-{'other' if r[1] else 'self'}" for r in SCREENINGS])
+@pytest.mark.parametrize(
+    "lang, for_other, answers, solution, title",
+    SCREENINGS,
+    ids=[f"{r[0]}-{r[3]}-{'other' if r[1] else 'self'}" for r in SCREENINGS],
+)
 def test_quick_screening(page, base_url, bundled_kb, ui, lang, for_other, answers, solution, title):
     """Home (emergency signs first), language switch, who, six questions with Back once, the result."""
     kb = bundled_kb
@@ -39,14 +54,18 @@ def test_quick_screening(page, base_url, bundled_kb, ui, lang, for_other, answer
     first = page.locator("main > *").first
     expect(first).to_have_class(EMERGENCY_BOX)
     expect(first.get_by_role("link", name=ui("id", "Call %(number)s", number="119"))).to_have_attribute(
-        "href", "tel:119")
+        "href", "tel:119"
+    )
     choose_language(page, lang)
     expect(page.locator("main > *").first).to_have_class(EMERGENCY_BOX)
     signs, choices = page.locator(".emergency").bounding_box(), page.locator(".choices").bounding_box()
     assert signs["y"] + signs["height"] <= choices["y"], "the danger signs are not above the choices"
     expect(page.locator(".emergency h2")).to_have_text(kb.emergency.title.get(lang))
-    expect(page.locator(".site-header").get_by_role("link", name=LANGUAGE_NAMES[
-        "en" if lang == "id" else "id"], exact=True)).to_be_visible()
+    expect(
+        page.locator(".site-header").get_by_role(
+            "link", name=LANGUAGE_NAMES["en" if lang == "id" else "id"], exact=True
+        )
+    ).to_be_visible()
 
     start_screening(page, base_url, ui, lang, for_other)
     total = len(kb.questions)
@@ -55,7 +74,8 @@ def test_quick_screening(page, base_url, bundled_kb, ui, lang, for_other, answer
         expect(page).to_have_url(f"{base_url}/screening/{step}")
         expect(page.locator("h1")).to_have_text(question.text.get(lang))
         expect(page.locator(".progress-label")).to_have_text(
-            ui(lang, "Question %(step)d of %(total)d", step=step, total=total))
+            ui(lang, "Question %(step)d of %(total)d", step=step, total=total)
+        )
         expect(page.locator("progress")).to_have_attribute("value", str(step))
         labels = page.locator("fieldset .option label")
         expect(labels).to_have_text([kb.answer_label(code).get(lang) for code in question.answers])
@@ -74,8 +94,7 @@ def test_quick_screening(page, base_url, bundled_kb, ui, lang, for_other, answer
     expect(page).to_have_url(result_url_pattern(base_url))
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("#outcome-title")).to_have_text(f"{solution} {title}")
-    expect(page.locator(".answers dd")).to_have_text(
-        [kb.answer_label(answers[q.code]).get(lang) for q in kb.questions])
+    expect(page.locator(".answers dd")).to_have_text([kb.answer_label(answers[q.code]).get(lang) for q in kb.questions])
     hotline = page.locator(".hotline")
     if solution == "S1":
         expect(hotline).to_have_text(ui(lang, "Call %(name)s:", name=HOTLINE[0]) + " " + HOTLINE[1])
@@ -91,40 +110,71 @@ def test_quick_screening(page, base_url, bundled_kb, ui, lang, for_other, answer
 DIAGNOSES = [
     # lang, levels chosen (symptom -> level code), hypothesis, name, certainty, the chart's rows,
     # symptoms listed, why
-    ("id", {"GC03": "kemungkinan_besar", "GC06": "mungkin_tidak", "GC07": "mungkin_iya"},
-     "PC02", "Probable COVID-19", "77,2%", [("PC02", "77,2%"), ("PC01", "72,8%")],
-     ["Demam di atas 38 °C — Kemungkinan Besar Iya", "Sesak napas — Mungkin Tidak",
-      "Sakit tenggorokan — Mungkin Iya"],
-     "PC02 Probable COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (77,2%) lebih tinggi daripada PC01 "
-     "Suspek COVID-19 (72,8%)."),
-    ("en", {"GC03": "kemungkinan_besar", "GC06": "mungkin_tidak", "GC07": "mungkin_iya"},
-     "PC02", "Probable COVID-19", "77.2%", [("PC02", "77.2%"), ("PC01", "72.8%")],
-     ["Fever above 38 °C — Likely", "Shortness of breath — Probably not", "Sore throat — Maybe"],
-     "PC02 Probable COVID-19 comes first: its certainty (77.2%) is higher than that of PC01 Suspect COVID-19 "
-     "(72.8%)."),
-    ("id", {"GC03": "pasti", "GC04": "kemungkinan_besar"},
-     "PC01", "Suspek COVID-19", "100%", [("PC01", "100%"), ("PC02", "100%")],
-     ["Demam di atas 38 °C — Pasti Iya", "Batuk kering — Kemungkinan Besar Iya"],
-     "PC01 dan PC02 sama yakinnya (100%) dengan jumlah gejala pendukung yang sama; PC01 ditampilkan lebih dulu "
-     "karena urutannya lebih awal di basis pengetahuan."),
-    ("en", {"GC03": "pasti", "GC04": "kemungkinan_besar", "GC06": "hampir_pasti"},
-     "PC02", "Probable COVID-19", "100%", [("PC02", "100%"), ("PC01", "100%")],
-     ["Fever above 38 °C — Certainly", "Dry cough — Likely", "Shortness of breath — Almost certainly"],
-     "PC02 and PC01 are equally certain (100%); PC02 comes first because more of your symptoms support it "
-     "(3 against 2)."),
+    (
+        "id",
+        {"GC03": "kemungkinan_besar", "GC06": "mungkin_tidak", "GC07": "mungkin_iya"},
+        "PC02",
+        "Probable COVID-19",
+        "77,2%",
+        [("PC02", "77,2%"), ("PC01", "72,8%")],
+        [
+            "Demam di atas 38 °C — Kemungkinan Besar Iya",
+            "Sesak napas — Mungkin Tidak",
+            "Sakit tenggorokan — Mungkin Iya",
+        ],
+        "PC02 Probable COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (77,2%) lebih tinggi daripada PC01 "
+        "Suspek COVID-19 (72,8%).",
+    ),
+    (
+        "en",
+        {"GC03": "kemungkinan_besar", "GC06": "mungkin_tidak", "GC07": "mungkin_iya"},
+        "PC02",
+        "Probable COVID-19",
+        "77.2%",
+        [("PC02", "77.2%"), ("PC01", "72.8%")],
+        ["Fever above 38 °C — Likely", "Shortness of breath — Probably not", "Sore throat — Maybe"],
+        "PC02 Probable COVID-19 comes first: its certainty (77.2%) is higher than that of PC01 Suspect COVID-19 "
+        "(72.8%).",
+    ),
+    (
+        "id",
+        {"GC03": "pasti", "GC04": "kemungkinan_besar"},
+        "PC01",
+        "Suspek COVID-19",
+        "100%",
+        [("PC01", "100%"), ("PC02", "100%")],
+        ["Demam di atas 38 °C — Pasti Iya", "Batuk kering — Kemungkinan Besar Iya"],
+        "PC01 dan PC02 sama yakinnya (100%) dengan jumlah gejala pendukung yang sama; PC01 ditampilkan lebih dulu "
+        "karena urutannya lebih awal di basis pengetahuan.",
+    ),
+    (
+        "en",
+        {"GC03": "pasti", "GC04": "kemungkinan_besar", "GC06": "hampir_pasti"},
+        "PC02",
+        "Probable COVID-19",
+        "100%",
+        [("PC02", "100%"), ("PC01", "100%")],
+        ["Fever above 38 °C — Certainly", "Dry cough — Likely", "Shortness of breath — Almost certainly"],
+        "PC02 and PC01 are equally certain (100%); PC02 comes first because more of your symptoms support it "
+        "(3 against 2).",
+    ),
 ]
 
 
 def bar_share(bar) -> float:
     """How much of its track a chart bar fills, as drawn (the SVG's last shape over its first)."""
-    return bar.evaluate("svg => { const r = svg.querySelectorAll('rect');"
-                        " return r[r.length - 1].getBoundingClientRect().width / r[0].getBoundingClientRect().width; }")
+    return bar.evaluate(
+        "svg => { const r = svg.querySelectorAll('rect');"
+        " return r[r.length - 1].getBoundingClientRect().width / r[0].getBoundingClientRect().width; }"
+    )
 
 
-@pytest.mark.parametrize("lang, levels, code, name, certainty, chart, symptoms, why", DIAGNOSES,
-                         ids=[f"{r[0]}-{r[2]}-{len(r[1])}" for r in DIAGNOSES])
-def test_detailed_diagnosis(page, base_url, bundled_kb, ui, lang, levels, code, name, certainty, chart,
-                            symptoms, why):
+@pytest.mark.parametrize(
+    "lang, levels, code, name, certainty, chart, symptoms, why",
+    DIAGNOSES,
+    ids=[f"{r[0]}-{r[2]}-{len(r[1])}" for r in DIAGNOSES],
+)
+def test_detailed_diagnosis(page, base_url, bundled_kb, ui, lang, levels, code, name, certainty, chart, symptoms, why):
     """Twenty selects defaulting to "No", a few certainties chosen, the result with chart and reasons."""
     kb = bundled_kb
     page.goto(base_url + "/")
@@ -149,7 +199,7 @@ def test_detailed_diagnosis(page, base_url, bundled_kb, ui, lang, levels, code, 
     # The chart: one row per possibility, its code, its certainty as text, and a bar (an SVG) as long.
     rows = page.locator("table.ranking tbody tr")
     expect(rows).to_have_count(len(chart))
-    for row, (hypothesis, percent) in zip(rows.all(), chart):
+    for row, (hypothesis, percent) in zip(rows.all(), chart, strict=True):
         expect(row.locator("td").first).to_have_text(hypothesis)
         expect(row).to_contain_text(percent)
         bar = row.locator("svg")
@@ -160,10 +210,13 @@ def test_detailed_diagnosis(page, base_url, bundled_kb, ui, lang, levels, code, 
     expect(page.locator(".receipt a.url")).to_have_text(page.url)
 
 
-@pytest.mark.parametrize("lang, name, filename, outcome", [
-    ("id", "diagnosis-3", "pakar-diagnosis.pdf", "PC02"),
-    ("en", "screening-S1", "pakar-screening.pdf", "S1"),
-])
+@pytest.mark.parametrize(
+    "lang, name, filename, outcome",
+    [
+        ("id", "diagnosis-3", "pakar-diagnosis.pdf", "PC02"),
+        ("en", "screening-S1", "pakar-screening.pdf", "S1"),
+    ],
+)
 def test_pdf_download(page, shared_result, ui, lang, name, filename, outcome):
     """The "Download PDF" link gives a one-page PDF of the result, named after its kind."""
     url = shared_result(name, lang)
@@ -198,7 +251,7 @@ def test_print_button_prints(new_page, shared_result, ui, lang):
 
 @pytest.mark.parametrize("lang, mode", [("id", "screening"), ("en", "diagnosis")])
 def test_delete_result(page, base_url, bundled_kb, ui, lang, mode):
-    """"Delete this result": the home page with a confirmation, and the old link is a 404 page."""
+    """ "Delete this result": the home page with a confirmation, and the old link is a 404 page."""
     if mode == "screening":
         url = run_screening(page, base_url, bundled_kb, ui, lang, S1_ANSWERS)
     else:
@@ -211,7 +264,8 @@ def test_delete_result(page, base_url, bundled_kb, ui, lang, mode):
 
     expect(page).to_have_url(base_url + "/")
     expect(page.locator(".flash[role=status]")).to_have_text(
-        ui(lang, "The result has been deleted. Its link no longer works."))
+        ui(lang, "The result has been deleted. Its link no longer works.")
+    )
     page.watch.expect_status(url, 404)
     response = page.goto(url)
     assert response.status == 404

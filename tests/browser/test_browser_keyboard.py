@@ -1,6 +1,7 @@
 """Keyboard only: a screening question is answered and sent with Tab, Space, the arrow keys and Enter,
 and whatever has the focus shows it.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,7 @@ def test_screening_by_keyboard(new_page, base_url, bundled_kb, ui, lang):
     assert box is not None and box["x"] >= 0 and box["y"] >= 0, f"the focused skip link is off screen: {box}"
 
     state = tab_to(page, lambda s: s["name"] == "answer")
-    assert state["value"] == "ya"                      # nothing chosen yet: the group's first answer
+    assert state["value"] == "ya"  # nothing chosen yet: the group's first answer
     page.keyboard.press("Space")
     expect(page.locator("#answer-ya")).to_be_checked()
     page.keyboard.press("ArrowDown")
@@ -60,13 +61,13 @@ def test_screening_by_keyboard(new_page, base_url, bundled_kb, ui, lang):
     expect(page.locator("#answer-ragu")).to_be_focused()
     assert_focus_visible(focused(page))
     state = tab_to(page, lambda s: s["tag"] == "button")
-    assert state["text"] == ui(lang, "Next")            # Next comes before Back
+    assert state["text"] == ui(lang, "Next")  # Next comes before Back
     page.keyboard.press("Enter")
     expect(page).to_have_url(base_url + "/screening/2")
 
     # Enter on a chosen answer sends the form with Next (the form's first button), not Back.
     tab_to(page, lambda s: s["name"] == "answer")
-    page.keyboard.press("ArrowDown")                     # "Tidak": the second answer of question 2
+    page.keyboard.press("ArrowDown")  # "Tidak": the second answer of question 2
     expect(page.locator("#answer-tidak")).to_be_checked()
     page.keyboard.press("Enter")
     expect(page).to_have_url(base_url + "/screening/3")

@@ -2,6 +2,7 @@
 and the report fits on one A4 page (Chromium's own PDF of the printed page), for both kinds of result and
 the longest report there is (every symptom "Pasti Iya").
 """
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,15 @@ PRINTED = [
 assert [p[0] for p in PRINTED] == list(SHARED_RESULTS)
 
 # Hidden on paper: the site's header and footer, the actions under the report, every form and disclosure.
-NOT_PRINTED = (".site-header", ".site-footer", ".result-actions", "details.expert", "details.delete",
-               "main form", ".skip-link")
+NOT_PRINTED = (
+    ".site-header",
+    ".site-footer",
+    ".result-actions",
+    "details.expert",
+    "details.delete",
+    "main form",
+    ".skip-link",
+)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -1,7 +1,9 @@
 """The Experta engine against an independent plain-Python evaluation (bench/plain.py, exact fractions), on a
 KB that uses every feature of the format: all/any premises, nested; chaining through findings in two
-layers (F2 is concluded in two of them); evidence against; thresholds. Same ranking, same CFs to the last digit, same evidence counts.
+layers (F2 is concluded in two of them); evidence against; thresholds. Same ranking, same CFs to the last
+digit, same evidence counts.
 The KB is testing.kbfiles.EVERY_FEATURE_KB (the every_feature_kb fixture)."""
+
 from __future__ import annotations
 
 import random
@@ -25,8 +27,19 @@ def consultations(seed, count=60):
 
 def test_the_kb_uses_three_layers(every_feature_kb):
     assert {r.id: r.stratum for r in every_feature_kb.rules} == {
-        "R1": 0, "R2": 0, "R3": 0, "R4": 0, "R5": 0, "R6": 1, "R7": 1, "R8": 2, "R9": 0, "R10": 0, "R11": 0,
-        "R12": 0}
+        "R1": 0,
+        "R2": 0,
+        "R3": 0,
+        "R4": 0,
+        "R5": 0,
+        "R6": 1,
+        "R7": 1,
+        "R8": 2,
+        "R9": 0,
+        "R10": 0,
+        "R11": 0,
+        "R12": 0,
+    }
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -41,8 +54,10 @@ def test_engine_agrees_exactly_with_the_oracle(every_feature_kb, seed):
 
 def test_how_explains_findings_and_names_computed_premises(every_feature_kb):
     import rules
-    result = rules.consult(every_feature_kb, {"mode": "diagnosis", "lang": "en",
-                                       "symptoms": {"S1": 1, "S4": 0.8, "S2": 0.6, "S3": 0.4}})
+
+    result = rules.consult(
+        every_feature_kb, {"mode": "diagnosis", "lang": "en", "symptoms": {"S1": 1, "S4": 0.8, "S2": 0.6, "S3": 0.4}}
+    )
     assert result["how"] == [
         "H1 H1: CF 0.84 (84%), supported by 2 symptoms.",
         "  R1: S1 S1 (your certainty 1) × expert CF 0.8 = 0.8; combined 0 → 0.8 [src]",
