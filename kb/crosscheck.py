@@ -100,9 +100,14 @@ class CrossChecker:
 
     def run(self) -> list[Problem]:
         for check in (self.check_sections, self.check_unique, self.check_sources, self.check_scale,
-                      self.check_rules, self.check_screening, self.check_cases):
+                      self.check_rules, self.check_screening, self.check_cases, self.check_triage):
             self.guarded(check)
         return self.problems
+
+    def check_triage(self):
+        """Triage levels, criteria, case definitions, triage rules, constants (kb/triagecheck.py)."""
+        from kb import triagecheck  # imported here: it imports this module's helpers' module (kb.schema)
+        triagecheck.check(self)
 
     def guarded(self, check, *args):
         """Run one check (of the whole KB or of one entry). An entry the schema rejected may trip a check

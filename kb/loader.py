@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from kb import crosscheck, schema, yamlio
+from kb import crosscheck, schema, triage, yamlio
 from kb.errors import KBError, Problem
 from kb.model import (AnswerOption, Case, CFRule, Decision, Emergency, EmergencySign, Finding, Hotline,
                       Hypothesis, KnowledgeBase, Level, Loc, Premise, Question, Solution, Source, Symptom, Text)
@@ -125,8 +125,9 @@ def load(path=None) -> KnowledgeBase:
                                "please report this with the KB files")]) from exc
     if problems:
         raise KBError(problems)
+    triage.fill_placeholders(sections)  # `{spo2}` in texts -> the constant's value (kb/triage.py)
     try:
-        return _build(sections, root, [p for p, _ in documents])
+        return triage.attach(_build(sections, root, [p for p, _ in documents]), sections)
     except (KeyError, TypeError, ValueError) as exc:  # a gap in the checks above, never a crash for the user
         raise KBError([Problem(display_path(root), 1, 1, "", f"could not build the KB: {exc!r}",
                                "please report this with the KB files")]) from exc

@@ -16,8 +16,8 @@ from kb.errors import Problem
 from kb.yamlio import Located
 
 SECTIONS_OF_LISTS = ("scale", "symptoms", "findings", "hypotheses", "rules", "answers", "questions",
-                     "solutions", "decisions", "cases")
-SECTIONS_SINGLE = ("kb", "emergency")
+                     "solutions", "decisions", "cases", "triage_levels", "criteria", "definitions", "triage_rules")
+SECTIONS_SINGLE = ("kb", "emergency", "constants", "triage")
 
 
 @functools.cache
