@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from kb.model import KnowledgeBase
-from rules import explain, requests
+from rules import explain, requests, triage
 from rules.engine.cf import as_number, fmt
 from rules.errors import EngineError, InputError, PakarError
 from rules.messages import message
@@ -19,6 +19,8 @@ from rules.engine.pool import engine_for
 def consult(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
     """Answer one request (see :mod:`rules.requests`); raises :class:`InputError` for a bad request."""
     req = requests.parse(kb, raw)
+    if req.emergency:  # the emergency gate answered yes: the consultation ends there (rules/triage.py)
+        return triage.emergency_result(kb, req, trace=trace)
     if req.mode == "screening":
         return screening(kb, req, trace=trace)
     return diagnosis(kb, req, trace=trace)
@@ -54,6 +56,7 @@ def screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
     lang = req.lang
     out = {
         "id": req.id, "mode": "screening", "kb_version": kb.short_version, "lang": lang,
+        **triage.result_keys(kb, engine.trace, lang),
         "solution": solution.code, "title": solution.title.get(lang), "advice": solution.advice.get(lang),
         "hotline": ({"name": solution.hotline.name, "number": solution.hotline.number}
                     if solution.call_hotline and solution.hotline else None),
@@ -77,6 +80,7 @@ def diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) -
     hyp = kb.hypothesis(top["code"]) if top else None
     out = {
         "id": req.id, "mode": "diagnosis", "kb_version": kb.short_version, "lang": lang,
+        **triage.result_keys(kb, engine.trace, lang),
         "diagnosis": hyp.code if hyp else None,
         "name": hyp.name.get(lang) if hyp else None,
         "cf": as_number(top["cf"]) if top else 0,

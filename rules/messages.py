@@ -11,6 +11,8 @@ MESSAGES = {
                  "Unknown mode '{value}'; use \"screening\" or \"diagnosis\"."),
     "bad_lang": ("Bahasa '{value}' tidak tersedia; gunakan \"id\" atau \"en\".",
                  "Language '{value}' is not available; use \"id\" or \"en\"."),
+    "bad_emergency": ("\"emergency\" harus true atau false, bukan {value}.",
+                      "\"emergency\" must be true or false, not {value}."),
     "bad_id": ("\"id\" harus berupa teks atau angka.", "\"id\" must be text or a number."),
     "unexpected_key": ("Kunci '{value}' tidak dikenal untuk mode {mode}; yang boleh: {allowed}.",
                        "Unknown key '{value}' for mode {mode}; allowed: {allowed}."),

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
 from kb.model import CFRule, Decision, KnowledgeBase, Premise
+from rules.engine import assessment
 from rules.engine.cf import Accumulator, fmt
 from rules.errors import EngineError
 from rules.engine.facts import Answer, Evidence
@@ -46,7 +47,7 @@ def _rule(lhs, salience: int, order: int, name: str, action, meta=None):
     return Rule(*lhs, salience=salience)(fire)
 
 
-class _Engine(experta.KnowledgeEngine):
+class _Engine(assessment.AssessmentMixin, experta.KnowledgeEngine):
     """Shared plumbing: indexed matcher, deterministic strategy, no per-reset introspection."""
 
     __matcher__ = IndexedReteMatcher
@@ -127,18 +128,22 @@ class DiagnosisEngine(_Engine):
 
     mode = "diagnosis"
 
-    def consult(self, symptoms: dict[str, Fraction]) -> DiagnosisState:
-        """Run one diagnosis. ``symptoms`` maps codes to user CFs (validated by the caller)."""
+    def consult(self, symptoms: dict[str, Fraction], emergency: bool = False) -> DiagnosisState:
+        """Run one diagnosis. ``symptoms`` maps codes to user CFs (validated by the caller). With
+        ``emergency`` (the gate question answered yes) the consultation stops at the gate: the papers'
+        rules get no symptom, and only the assessment layer runs."""
         self._begin()
         state = self.state = DiagnosisState()
         # KB order, so that fact ids and the trace are deterministic; only the reported symptoms are
         # visited, so the cost follows the consultation, not the size of the KB.
-        reported = sorted((code for code, cf in symptoms.items() if cf), key=self.symptom_order.__getitem__)
+        reported = [] if emergency else sorted((code for code, cf in symptoms.items() if cf),
+                                               key=self.symptom_order.__getitem__)
         self._assert([(Evidence(code=code, cf=symptoms[code]), "evidence", code, symptoms[code])
                       for code in reported], "user")
         for code in reported:
             state.known[code] = symptoms[code]
             state.support[code] = {code}
+        self.assess("diagnosis", symptoms=symptoms, emergency=emergency)
         self.run()
         return state
 
@@ -229,6 +234,9 @@ def _diagnosis_rules(kb: KnowledgeBase) -> dict:
     def ranking(engine, bindings, salience=salience):
         engine.rank(salience)
     attrs["kb_rank"] = _rule([experta.InitialFact()], salience, len(kb.rules) + top + 1, "rank", ranking)
+    # Triage and case definitions after the papers' model: their whole band sits below the ranking.
+    if kb.triage is not None:
+        attrs.update(assessment.rules(kb, salience - 1 - assessment.band_size(kb.triage), _rule))
     return attrs
 
 
@@ -245,13 +253,19 @@ class ScreeningEngine(_Engine):
 
     mode = "screening"
 
-    def consult(self, answers: dict[str, str]):
-        """Run one screening; returns the winning Decision. ``answers`` are validated by the caller."""
+    def consult(self, answers: dict[str, str] | None, emergency: bool = False):
+        """Run one screening; returns the winning Decision. ``answers`` are validated by the caller. With
+        ``emergency`` (the gate question answered yes) the consultation stops at the gate: no answer is
+        asserted, only the assessment layer runs, and None is returned."""
         self._begin()
         self.winner = None
-        self._assert([(Answer(question=q.code, value=answers[q.code]), "answer", q.code, answers[q.code])
-                      for q in self.kb.questions], "user")
+        if not emergency:
+            self._assert([(Answer(question=q.code, value=answers[q.code]), "answer", q.code, answers[q.code])
+                          for q in self.kb.questions], "user")
+        self.assess("screening", answers=answers, emergency=emergency)
         self.run()
+        if emergency:
+            return None
         if self.winner is None:
             raise EngineError("no decision rule matched these answers; run `pakar kb check` on the KB")
         # Whatever is still on the agenda matched these answers too: other alternatives of the winner's
@@ -261,6 +275,8 @@ class ScreeningEngine(_Engine):
         lost = {}
         for act in reversed(self.agenda.activations):
             decision = act.rule.pakar_meta
+            if not isinstance(decision, Decision):  # the assessment layer has fired in full before
+                continue
             if decision is self.winner:
                 firing.bindings.update((f["question"], f["value"]) for f in act.facts if "question" in f)
                 firing.fact_ids += tuple(f["__factid__"] for f in act.facts if "question" in f)
@@ -294,6 +310,9 @@ def _screening_rules(kb: KnowledgeBase) -> dict:
         # Salience straight from the KB, where each value is explained (decision.note).
         attrs[f"kb_decision_{decision.index}"] = _rule([lhs], decision.salience, decision.index, decision.id,
                                                     action, decision)
+    # Triage and case definitions before the halting decision: their whole band sits above every decision.
+    if kb.triage is not None:
+        attrs.update(assessment.rules(kb, max((d.salience for d in kb.decisions), default=0) + 1, _rule))
     return attrs
 
 

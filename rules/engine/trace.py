@@ -47,6 +47,7 @@ class Trace:
     ranking: list = field(default_factory=list)      # diagnosis: list of dicts (see engine)
     tie_breaks: list = field(default_factory=list)
     also_matched: list = field(default_factory=list)  # screening: decisions that matched but lost
+    assessment: object = None  # triage and case definitions (rules.engine.assessment.AssessmentTrace)
 
     def to_dict(self) -> dict:
         """A JSON-ready, deterministic rendering (exact decimals as strings)."""
@@ -57,6 +58,7 @@ class Trace:
             "firings": [_firing(i + 1, f) for i, f in enumerate(self.firings)],
             **({"ranking": [_rank(r) for r in self.ranking], "tie_breaks": self.tie_breaks}
                if self.mode == "diagnosis" else {"also_matched": self.also_matched}),
+            **({"assessment": self.assessment.to_dict()} if self.assessment is not None else {}),
         }
 
 
