@@ -33,10 +33,9 @@ def run_case(kb: KnowledgeBase, case: Case) -> list[CaseResult]:
         except PakarError as exc:
             return [CaseResult(case, None, case.expect, None, False, exc.message)]
         got = decision.conclusion if decision else None
-        problems = ([] if got == case.expect else [f"solution {got}, expected {case.expect}"])
-        problems += triage_problems(case, engine.trace)
+        problems = triage_problems(case, engine.trace)
         detail = "; ".join(problems) or (f"by {decision.id}" if decision else "stopped at the emergency gate")
-        return [CaseResult(case, None, case.expect, got, not problems, detail)]
+        return [CaseResult(case, None, case.expect, got, got == case.expect and not problems, detail)]
     if isinstance(case.symptoms, tuple):
         runs = [(level, {code: level for code in case.symptoms}) for level in case.levels]
     else:

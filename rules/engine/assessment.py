@@ -1,12 +1,20 @@
 """The assessment layer of both engines: triage and the official case definitions (KB triage.yaml).
 
-Beside the papers' rules, each consultation asserts one ``Status`` fact per criterion of the KB, with its
-three-valued status (true / false / unknown; an unreported symptom is "No", a question the mode does not
-ask is unknown). Then, as Experta rules:
+Beside the papers' rules, each consultation asserts one ``Status`` fact per criterion that its mode asks,
+with its three-valued status (true / false / unknown; an unreported symptom is "No"). A criterion the mode
+never asks is unknown by construction: it is not asserted, and premises read a missing code as unknown
+(:meth:`kb.model.Condition.value`), so the engine's cost follows what the mode asks (a screening asserts 9
+criteria, a diagnosis 20, of the bundled KB's 29); the trace still lists every criterion's status. Then, as
+Experta rules:
 
-* one rule per case definition: it matches the Status facts of the criteria and definitions its premise
-  names, and asserts the definition's own Status (Kleene logic, :meth:`kb.model.Condition.value`); a
-  definition that uses another one waits for that one's fact, so they chain;
+* one rule per case definition: it matches the Status facts of the *definitions* its premise names (or
+  the initial fact, when it names criteria only), so a definition that uses another one waits for that
+  one's fact and they chain; its action evaluates the premise (Kleene logic,
+  :meth:`kb.model.Condition.value`) over the statuses asserted so far, and asserts the definition's own
+  Status. Every criterion's fact is asserted before the engine runs, and the definitions' salience orders
+  them by depth, so every status a premise reads is there. (Matching each criterion's fact in every
+  definition's left-hand side as well gave the same results at four times the cost: Experta's joins are
+  Python, and WHO's "three or more of eleven" alone is a ten-way join.)
 * one rule per triage rule: it matches the Status facts it names, and a TEST element lets it activate only
   when its premise is TRUE; its firing records its level;
 * one ``triage-decide`` rule: the first triage rule that fired decides (the most urgent level, then KB
@@ -75,30 +83,27 @@ def band_size(triage: Triage) -> int:
     return len(triage.levels) + 1 + max((d.depth for d in triage.definitions), default=0)
 
 
-def _patterns(premise: Condition, prefix: str = "s"):
-    """One bound Status pattern per code of the premise: ``s0 << Status(code=...)``, ..."""
-    return {code: f"{prefix}{i}" for i, code in enumerate(premise.codes())}
+def _patterns(premise: Condition, binding: dict):
+    """The binding name of each code of the premise. A code has the same name in every rule
+    (``binding``), so Experta shares one alpha path per code instead of building one per rule."""
+    return {code: binding[code] for code in premise.codes()}
 
 
 def _lhs(names: dict):
     return [name << Status(code=code) for code, name in names.items()]
 
 
-def _statuses(bindings: dict, names: dict) -> dict:
-    return {code: bindings[name]["status"] for code, name in names.items()}
-
-
-def _true_lhs(premise: Condition, path: str = "t"):
+def _true_lhs(premise: Condition, binding: dict, facts: frozenset):
     """Experta conditions that hold exactly when ``premise`` is TRUE. Under Kleene logic a conjunction or
     disjunction is true exactly when enough of its parts are *true*, so ``all``/``any`` become AND/OR of
     ``Status(code=..., status='true')`` patterns: facts of another status stop at the alpha network and
     never reach a join. ``at_least`` binds its codes' facts (any status) and lets a TEST count them."""
     if premise.op == "is":
-        return Status(code=premise.code, status=TRUE)
+        return binding[premise.code] << Status(code=premise.code, status=TRUE)
     if premise.op in ("all", "any"):
-        parts = [_true_lhs(item, f"{path}_{i}") for i, item in enumerate(premise.items)]
+        parts = [_true_lhs(item, binding, facts) for item in premise.items]
         return experta.AND(*parts) if premise.op == "all" else experta.OR(*parts)
-    names = _patterns(premise, f"{path}_s")  # unique per at_least node: the TEST sees only its own names
+    names = {code: name for code, name in _patterns(premise, binding).items() if code in facts}
     return experta.AND(*_lhs(names), experta.TEST(_is_true(premise, names)))
 
 
@@ -112,23 +117,34 @@ def _is_true(premise: Condition, names: dict):
     return test
 
 
-def rules(kb: KnowledgeBase, base: int, make_rule) -> dict:
-    """The layer's Experta rules for ``kb``, as class attributes; ``make_rule(lhs, salience, order, name,
-    action, meta)`` wraps an action as an Experta rule (rules.engine.engines._rule)."""
+def asked(triage: Triage, mode: str) -> frozenset:
+    """The criteria a mode can make true or false (a request flag counts in both modes)."""
+    return frozenset(c.code for c in triage.criteria
+                     if c.request is not None or (c.symptom if mode == "diagnosis" else c.question) is not None)
+
+
+def rules(kb: KnowledgeBase, mode: str, base: int, make_rule) -> dict:
+    """The layer's Experta rules for ``kb`` and ``mode``, as class attributes; ``make_rule(lhs, salience,
+    order, name, action, meta)`` wraps an action as an Experta rule (rules.engine.engines._rule)."""
     triage = kb.triage
     if triage is None:
         return {}
     attrs = {}
+    facts = asked(triage, mode) | {d.code for d in triage.definitions}  # the codes that have a Status fact
+    # One binding name per criterion or definition (``c0``, ``c1``, ...: codes need not be identifiers).
+    binding = {code: f"c{i}" for i, code in enumerate([c.code for c in triage.criteria]
+                                                       + [d.code for d in triage.definitions])}
     levels = len(triage.levels)
     deepest = max((d.depth for d in triage.definitions), default=0)
+    defined = {d.code for d in triage.definitions}
     for d in triage.definitions:
-        names = _patterns(d.premise)
+        names = {code: name for code, name in _patterns(d.premise, binding).items() if code in defined}
         salience = base + levels + 1 + (deepest - d.depth)
 
-        def define(engine, bindings, d=d, names=names, salience=salience):
-            engine.define(d, d.premise.value(_statuses(bindings, names)), salience)
-        attrs[f"kb_definition_{d.index}"] = make_rule(_lhs(names), salience, ORDER_OFFSET + d.index, d.code,
-                                                      define, d)
+        def define(engine, bindings, d=d, salience=salience):
+            engine.define(d, d.premise.value(engine.assessment.statuses()), salience)
+        attrs[f"kb_definition_{d.index}"] = make_rule(_lhs(names) or [experta.InitialFact()], salience,
+                                                      ORDER_OFFSET + d.index, d.code, define, d)
     rank = {level.code: level.rank for level in triage.levels}
     for r in triage.rules:
         salience = base + levels - rank[r.level]
@@ -137,7 +153,7 @@ def rules(kb: KnowledgeBase, base: int, make_rule) -> dict:
             if r not in engine.assessment.applied:  # an `any` premise may be true in several ways
                 engine.assessment.applied.add(r)
                 engine.assessment.fired.append((r, salience))
-        attrs[f"kb_triage_{r.index}"] = make_rule([_true_lhs(r.premise)], salience,
+        attrs[f"kb_triage_{r.index}"] = make_rule([_true_lhs(r.premise, binding, facts)], salience,
                                                   ORDER_OFFSET + len(triage.definitions) + r.index, r.id, fire, r)
 
     def decide(engine, bindings):
@@ -152,6 +168,7 @@ class AssessmentMixin:
     """Engine methods of the layer: assert the criteria, record definitions."""
 
     assessment: AssessmentTrace | None = None
+    asked_criteria: frozenset = frozenset()  # set per engine class: assessment.asked(triage, mode)
 
     def assess(self, mode: str, *, symptoms=None, answers=None, emergency: bool = False):
         """Assert one Status fact per criterion (after the papers' facts, so their fact ids are unchanged)."""
@@ -161,7 +178,9 @@ class AssessmentMixin:
             return
         statuses = triage.criteria_statuses(mode, symptoms=symptoms, answers=answers, emergency=emergency)
         self.assessment = self.trace.assessment = AssessmentTrace(criteria=statuses, emergency=emergency)
-        self.declare(*(Status(code=code, status=status, kind="criterion") for code, status in statuses.items()))
+        asked_here = self.asked_criteria
+        self.declare(*(Status(code=code, status=status, kind="criterion") for code, status in statuses.items()
+                       if code in asked_here))
 
     def define(self, definition, status: str, salience: int):
         self.declare(Status(code=definition.code, status=status, kind="definition"))

@@ -236,7 +236,7 @@ def _diagnosis_rules(kb: KnowledgeBase) -> dict:
     attrs["kb_rank"] = _rule([experta.InitialFact()], salience, len(kb.rules) + top + 1, "rank", ranking)
     # Triage and case definitions after the papers' model: their whole band sits below the ranking.
     if kb.triage is not None:
-        attrs.update(assessment.rules(kb, salience - 1 - assessment.band_size(kb.triage), _rule))
+        attrs.update(assessment.rules(kb, "diagnosis", salience - 1 - assessment.band_size(kb.triage), _rule))
     return attrs
 
 
@@ -312,7 +312,8 @@ def _screening_rules(kb: KnowledgeBase) -> dict:
                                                     action, decision)
     # Triage and case definitions before the halting decision: their whole band sits above every decision.
     if kb.triage is not None:
-        attrs.update(assessment.rules(kb, max((d.salience for d in kb.decisions), default=0) + 1, _rule))
+        attrs.update(assessment.rules(kb, "screening", max((d.salience for d in kb.decisions), default=0) + 1,
+                                      _rule))
     return attrs
 
 
@@ -329,6 +330,7 @@ def engine_class(kb: KnowledgeBase, mode: str):
             base, attrs = ((DiagnosisEngine, _diagnosis_rules(kb)) if mode == "diagnosis"
                            else (ScreeningEngine, _screening_rules(kb)))
             attrs["kb"] = kb
+            attrs["asked_criteria"] = assessment.asked(kb.triage, mode) if kb.triage is not None else frozenset()
             attrs["symptom_order"] = {s.code: i for i, s in enumerate(kb.symptoms)}
             attrs["hypothesis_order"] = {h.code: i + 1 for i, h in enumerate(kb.hypotheses)}
             cls = _classes[key] = type(f"{base.__name__}_{kb.id}_{kb.short_version}", (base,), attrs)
