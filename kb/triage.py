@@ -51,12 +51,14 @@ def fill_placeholders(sections) -> None:
     if not values:
         return
 
+    def value_in(lang):
+        return lambda m: _number(values[m[1]], lang) if m[1] in values else m[0]
+
     def fill(node):
         if _is_text(node):
             for lang in ("id", "en"):
                 if isinstance(node[lang], str):
-                    node[lang] = PLACEHOLDER.sub(
-                        lambda m: _number(values[m[1]], lang) if m[1] in values else m[0], node[lang])
+                    node[lang] = PLACEHOLDER.sub(value_in(lang), node[lang])
         elif isinstance(node, dict):
             for value in node.values():
                 fill(value)

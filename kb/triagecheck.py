@@ -133,7 +133,7 @@ def _at_least_nodes(raw):
     if isinstance(raw, dict):
         if "at_least" in raw:
             yield raw
-        for key, items in raw.items():
+        for items in raw.values():
             for item in items if isinstance(items, list) else []:
                 yield from _at_least_nodes(item)
 

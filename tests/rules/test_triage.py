@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -181,3 +183,24 @@ def test_one_oxygen_threshold_in_every_text(kb):
     for text in texts:
         assert "94%" in text.id and "94%" in text.en
         assert "{spo2}" not in text.id + text.en
+
+
+DIAGNOSIS_SETS = [{f"GC{i:02}": level} for i in range(1, 21) for level in (0.2, 0.4, 0.6, 1.0)] + [
+    {"GC03": 1.0, "GC04": 0.4, "GC05": 0.6, "GC14": 0.6},
+    {"GC03": 0.6, "GC07": 0.6, "GC09": 1.0, "GC17": 0.6},
+    {"GC10": 1.0, "GC11": 1.0, "GC05": 1.0},
+    {"GC01": 1.0, "GC03": 0.4, "GC06": 0.4, "GC08": 0.4, "GC20": 0.4},
+]
+
+
+@pytest.mark.parametrize("symptoms", DIAGNOSIS_SETS, ids=lambda s: "+".join(f"{c}@{v}" for c, v in s.items()))
+def test_the_diagnosis_engine_agrees_with_the_kbs_plain_evaluation(kb, symptoms):
+    result = rules.consult(kb, {"mode": "diagnosis", "symptoms": symptoms})
+    exact = {code: Fraction(Decimal(str(v))) for code, v in symptoms.items()}
+    statuses, true, level = kb.triage.evaluate(kb.triage.criteria_statuses("diagnosis", symptoms=exact))
+    assessment = result["trace"]["assessment"]
+    assert assessment["criteria"] == {c.code: statuses[c.code] for c in kb.triage.criteria}
+    assert {d["code"]: d["status"] for d in assessment["definitions"]} == {
+        d.code: statuses[d.code] for d in kb.triage.definitions}
+    assert [r["rule"] for r in assessment["triage_rules"]] == [r.id for r in true]
+    assert result["triage"]["level"] == level
