@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from kb import checks, schema, yamlio
+from kb import checks, schema, triage, yamlio
 from kb.entries import Entry, conditions, premise_codes
 from kb.errors import KBError, Problem
 from kb.model import (
@@ -173,8 +173,9 @@ def load(path=None) -> KnowledgeBase:
         ) from exc
     if problems:
         raise KBError(problems)
+    triage.fill_placeholders(sections)  # `{spo2}` in texts -> the constant's value (kb/triage.py)
     try:
-        return _build(sections, root, [p for p, _ in documents])
+        return triage.attach(_build(sections, root, [p for p, _ in documents]), sections)
     except (KeyError, TypeError, ValueError) as exc:  # a gap in the checks above, never a crash for the user
         raise KBError(
             [

@@ -218,6 +218,10 @@ class Case:
     source: str
     note: str
     loc: Loc
+    # Triage expectations (kb/triage.py fills them in after the rest of the case is built).
+    emergency: bool = False
+    expect_triage: tuple[str, str | None] | None = None  # (level, deciding rule or None for the default)
+    expect_status: Mapping[str, str] = field(default_factory=dict)  # definition -> met / not_met / unknown
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,7 @@ class KnowledgeBase:
     files: tuple[str, ...]
     # (kind, code) -> the entry: look-ups below give each kind its type.
     by_code: Mapping[tuple[str, Any], Any] = field(default_factory=dict, compare=False, repr=False)
+    triage: Triage | None = None  # triage levels, criteria, case definitions, triage rules (triage.yaml)
 
     def symptom(self, code: str) -> Symptom:
         """The symptom with this code."""
@@ -294,3 +299,223 @@ class KnowledgeBase:
     def short_version(self) -> str:
         """The first 12 hex digits of :attr:`version`, as shown to people."""
         return self.version[:12]
+
+
+# --- triage and the official case definitions (kb/covid19/triage.yaml) -----------------------------------
+
+TRUE, FALSE, UNKNOWN = "true", "false", "unknown"
+"""A criterion's or definition's status: three-valued (Kleene) logic, never a certainty factor."""
+
+MET = {TRUE: "met", FALSE: "not_met", UNKNOWN: "unknown"}
+"""How a definition's status is reported: met / not_met / unknown ("cannot tell")."""
+
+
+def kleene_all(values) -> str:
+    """FALSE if any is false, else UNKNOWN if any is unknown, else TRUE."""
+    values = list(values)
+    if FALSE in values:
+        return FALSE
+    return UNKNOWN if UNKNOWN in values else TRUE
+
+
+def kleene_any(values) -> str:
+    """TRUE if any is true, else UNKNOWN if any is unknown, else FALSE."""
+    values = list(values)
+    if TRUE in values:
+        return TRUE
+    return UNKNOWN if UNKNOWN in values else FALSE
+
+
+def kleene_at_least(n: int, values) -> str:
+    """TRUE if at least ``n`` are true, FALSE if even every unknown being true would not reach ``n``."""
+    values = list(values)
+    true = values.count(TRUE)
+    if true >= n:
+        return TRUE
+    return FALSE if true + values.count(UNKNOWN) < n else UNKNOWN
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A three-valued premise: a criterion or definition code (``op='is'``), ``all``/``any`` of
+    conditions, or ``at_least`` ``n`` of them."""
+
+    op: str
+    code: str | None = None
+    items: tuple[Condition, ...] = ()
+    n: int = 0
+
+    def codes(self) -> tuple[str, ...]:
+        """Every code the condition mentions, in order of first appearance."""
+        if self.op == "is":
+            return (self.code,)
+        seen: dict[str, None] = {}
+        for item in self.items:
+            for code in item.codes():
+                seen.setdefault(code)
+        return tuple(seen)
+
+    def value(self, statuses: Mapping[str, str]) -> str:
+        """The condition's status given each code's status (a missing code is UNKNOWN)."""
+        if self.op == "is":
+            return statuses.get(self.code, UNKNOWN)
+        values = [item.value(statuses) for item in self.items]
+        if self.op == "all":
+            return kleene_all(values)
+        if self.op == "any":
+            return kleene_any(values)
+        return kleene_at_least(self.n, values)
+
+    def __str__(self) -> str:
+        if self.op == "is":
+            return self.code
+        inner = ", ".join(str(i) for i in self.items)
+        return f"AT_LEAST {self.n} OF({inner})" if self.op == "at_least" else f"{self.op.upper()}({inner})"
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A number that texts use as ``{code}`` (filled in by the loader): written once in the KB."""
+
+    code: str
+    value: Fraction
+    name: Text
+    source: str
+    review: str
+
+
+@dataclass(frozen=True)
+class TriageLevel:
+    """What to do and how urgently. ``rank`` 0 is the most urgent."""
+
+    code: str
+    title: Text
+    advice: Text
+    source: str
+    review: str
+    rank: int
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A named condition with a status per consultation mode (UNKNOWN where the mode does not ask it).
+
+    ``bands`` maps 'likely', 'maybe', 'unlikely' to the status a diagnosis answer in that band gives;
+    ``answers`` maps each answer of ``question`` to a status; ``request`` names a request flag."""
+
+    code: str
+    name: Text
+    symptom: str | None
+    bands: Mapping[str, str]
+    question: str | None
+    answers: Mapping[str, str]
+    request: str | None
+    source: str
+    review: str
+    loc: Loc
+    index: int
+
+
+@dataclass(frozen=True)
+class Definition:
+    """An official case definition (or a part of one), evaluated over criteria and other definitions.
+    ``depth`` 0 rests on criteria only; otherwise one above the deepest definition it uses."""
+
+    code: str
+    name: Text
+    premise: Condition
+    source: str
+    review: str
+    loc: Loc
+    index: int
+    depth: int
+
+
+@dataclass(frozen=True)
+class TriageRule:
+    """IF the premise is TRUE THEN at least this level."""
+
+    id: str
+    premise: Condition
+    level: str
+    note: Text
+    source: str
+    review: str
+    loc: Loc
+    index: int
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The triage part of a KB: levels (most urgent first), criteria, definitions and triage rules."""
+
+    default: str
+    likely: Fraction
+    unlikely: Fraction
+    suspect: str
+    probable: str
+    case_definition_name: Text
+    source: str
+    review: str
+    levels: tuple[TriageLevel, ...]
+    criteria: tuple[Criterion, ...]
+    definitions: tuple[Definition, ...]
+    rules: tuple[TriageRule, ...]
+    constants: tuple[Constant, ...]
+
+    def level(self, code: str) -> TriageLevel:
+        return next(level for level in self.levels if level.code == code)
+
+    def definition(self, code: str) -> Definition:
+        return next(d for d in self.definitions if d.code == code)
+
+    def rule(self, rule_id: str) -> TriageRule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+    def band(self, cf: Fraction) -> str:
+        """'likely', 'maybe' or 'unlikely' for a diagnosis certainty (0 = not reported = 'unlikely')."""
+        if cf >= self.likely:
+            return "likely"
+        return "unlikely" if cf <= self.unlikely else "maybe"
+
+    def criteria_statuses(
+        self,
+        mode: str,
+        *,
+        symptoms: Mapping[str, Fraction] | None = None,
+        answers: Mapping[str, str] | None = None,
+        emergency: bool = False,
+    ) -> dict[str, str]:
+        """Every criterion's status for one consultation, in KB order (the engine asserts these as facts).
+
+        Diagnosis: an unreported symptom is "No" (CF 0). Screening: the answer's status. A criterion the
+        mode does not ask is UNKNOWN. With ``emergency`` the consultation stopped at the gate: nothing
+        else was asked, so every other criterion is UNKNOWN."""
+        out = {}
+        for c in self.criteria:
+            if c.request == "emergency":
+                out[c.code] = TRUE if emergency else FALSE
+            elif emergency:
+                out[c.code] = UNKNOWN
+            elif mode == "diagnosis" and c.symptom is not None:
+                out[c.code] = c.bands[self.band((symptoms or {}).get(c.symptom, Fraction(0)))]
+            elif mode == "screening" and c.question is not None and answers is not None:
+                out[c.code] = c.answers.get(answers.get(c.question), UNKNOWN)
+            else:
+                out[c.code] = UNKNOWN
+        return out
+
+    def evaluate(self, criteria: Mapping[str, str]) -> tuple[dict[str, str], list[TriageRule], str]:
+        """Definitions' statuses, the true triage rules (most urgent first) and the level, from criteria.
+
+        The engine does this with Experta rules; this plain evaluation serves the verifier (every answer
+        combination) and is checked against the engine by the tests."""
+        statuses = dict(criteria)
+        for d in sorted(self.definitions, key=lambda d: (d.depth, d.index)):
+            statuses[d.code] = d.premise.value(statuses)
+        rank = {level.code: level.rank for level in self.levels}
+        true = sorted(
+            (r for r in self.rules if r.premise.value(statuses) == TRUE), key=lambda r: (rank[r.level], r.index)
+        )
+        return statuses, true, true[0].level if true else self.default

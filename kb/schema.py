@@ -28,8 +28,12 @@ SECTIONS_OF_LISTS = (
     "solutions",
     "decisions",
     "cases",
+    "triage_levels",
+    "criteria",
+    "definitions",
+    "triage_rules",
 )
-SECTIONS_SINGLE = ("kb", "emergency")
+SECTIONS_SINGLE = ("kb", "emergency", "constants", "triage")
 
 
 @functools.cache

@@ -49,6 +49,7 @@ class Report:
     observations: list = field(default_factory=list)
     answer_space: int = 0
     outcomes: dict = field(default_factory=dict)  # solution -> number of answer combinations
+    triage_outcomes: dict = field(default_factory=dict)  # triage level -> screening rows x gate
 
     def add(self, level, code, message, where=""):
         """Record one observation."""
@@ -79,6 +80,8 @@ def verify(kb: KnowledgeBase) -> Report:
                 f"symptom group {group.code} has no symptoms: the form would show an empty heading",
                 group.loc,
             )
+    if kb.triage is not None:
+        _triage_table(kb, report)
     return report
 
 
@@ -204,3 +207,45 @@ def _cf_rules(kb: KnowledgeBase, report: Report):
                 f"{symptom.code}'s CF {decimal_text(symptom.cf)} is an assumption awaiting expert review",
                 symptom.loc,
             )
+
+
+def _triage_table(kb: KnowledgeBase, report: Report):
+    """Every screening answer combination, with the emergency gate answered no and yes, gets exactly one
+    triage level (the most urgent true rule's, or the default): counted per level and per deciding rule.
+    Also: triage items awaiting the medical reviewer."""
+    triage = kb.triage
+    levels: Counter = Counter()
+    deciders: Counter = Counter()
+    rows = 0
+    combos = list(answer_space(kb)) if kb.questions and report.answer_space <= MAX_ANSWER_SPACE else []
+    for emergency in (False, True):
+        for answers in combos:
+            criteria = triage.criteria_statuses("screening", answers=answers, emergency=emergency)
+            _, true, level = triage.evaluate(criteria)
+            rows += 1
+            levels[level] += 1
+            deciders[true[0].id if true else "default"] += 1
+    if rows:
+        report.triage_outcomes = dict(levels)
+        report.add(
+            "info",
+            "triage-coverage",
+            f"{rows} screening rows (answers x emergency gate no/yes), one level"
+            " each: "
+            + ", ".join(f"{lvl.code} {levels[lvl.code]}" for lvl in triage.levels)
+            + "; decided by "
+            + ", ".join(f"{r} {n}" for r, n in sorted(deciders.items())),
+        )
+    pending = sum(
+        1
+        for group in (triage.levels, triage.criteria, triage.definitions, triage.rules, triage.constants)
+        for item in group
+        if item.review == "pending"
+    ) + (triage.review == "pending")
+    if pending:
+        report.add(
+            "info",
+            "review-pending",
+            f"{pending} triage items (levels, criteria, definitions, rules,"
+            " constants, settings) await the medical reviewer (review: pending)",
+        )

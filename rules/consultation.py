@@ -10,7 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from kb.model import CFRule, KnowledgeBase
-from rules import explain, requests
+from rules import explain, requests, triage
 from rules.engine.cf import fmt
 from rules.engine.pool import engine_for
 from rules.errors import EngineError, InputError, PakarError
@@ -31,6 +31,8 @@ def consult_record(kb: KnowledgeBase, raw, *, trace: bool = True) -> Result:
     """Answer one request (see :mod:`rules.requests`) with a typed result; raises :class:`InputError` for a
     bad request. With ``trace`` the record carries the trace's JSON form too."""
     req = requests.parse(kb, raw)
+    if req.emergency:  # the emergency gate answered yes: the consultation ends there (rules/triage.py)
+        return triage.emergency_result(kb, req, trace=trace)
     if req.mode == "screening":
         return _screening(kb, req, trace=trace)
     return _diagnosis(kb, req, trace=trace)
@@ -80,6 +82,8 @@ def _screening(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) 
         answers=dict(req.answers or {}),
         how=tuple(explain.how_screening(kb, engine.trace, lang)),
         disclaimer=kb.disclaimer.get(lang),
+        triage=triage.triage_outcome(kb, engine.trace, lang),
+        case_definition=triage.case_definition_outcome(kb, engine.trace, lang),
         trace=engine.trace.to_dict() if trace else None,
     )
 
@@ -114,6 +118,8 @@ def _diagnosis(kb: KnowledgeBase, req: requests.Request, *, trace: bool = True) 
             for f in engine.trace.firings
             if isinstance(f.rule, CFRule) and f.cf is not None
         ),
+        triage=triage.triage_outcome(kb, engine.trace, lang),
+        case_definition=triage.case_definition_outcome(kb, engine.trace, lang),
         trace=engine.trace.to_dict() if trace else None,
     )
 

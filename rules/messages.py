@@ -18,6 +18,7 @@ REQUEST_ERRORS = {
     "missing_mode": N_('The mode is missing: add "mode": "screening" or "diagnosis".'),
     "bad_mode": N_('Unknown mode \'%(value)s\'; use "screening" or "diagnosis".'),
     "bad_lang": N_("Language '%(value)s' is not available; use %(languages)s."),
+    "bad_emergency": N_('"emergency" must be true or false, not %(value)s.'),
     "bad_id": N_('"id" must be text or a number.'),
     "unexpected_key": N_("Unknown key '%(value)s' for mode %(mode)s; allowed: %(allowed)s."),
     "missing_answers": N_('Screening answers are missing: send "answers" with %(questions)s.'),

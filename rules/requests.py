@@ -4,7 +4,10 @@
   answer codes (``ya``/``ragu``/``tidak``);
 * ``{"mode": "diagnosis", "symptoms": {"GC03": 1.0, "GC04": 0.6}}`` — unlisted symptoms are 0; a
   certainty is a level of the KB's scale, as a number or as the level's code (``"pasti"``);
-* optional ``"id"`` (echoed, see :func:`request_id`) and ``"lang"`` (one of :data:`kb.languages.LANGUAGES`).
+* optional ``"id"`` (echoed, see :func:`request_id`) and ``"lang"`` (one of :data:`kb.languages.LANGUAGES`);
+* optional ``"emergency"``: ``true`` or ``false`` (absent: false), the answer to the emergency gate ("any of
+  these danger signs now?"). ``true`` ends the consultation at the gate: the answers or symptoms are then
+  optional (checked when given, not used).
 
 The request's text is read by :mod:`rules.jsonbody` (one strict reader for ``pakar batch`` and the API);
 this module checks what that text means against the KB.
@@ -13,6 +16,7 @@ this module checks what that text means against the KB.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -25,7 +29,7 @@ from rules.errors import InputError
 from rules.i18n import language
 from rules.messages import message
 
-COMMON_KEYS = ("mode", "id", "lang")
+COMMON_KEYS = ("mode", "id", "lang", "emergency")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Request:
     id: object
     answers: dict | None = None  # screening: question -> answer code
     symptoms: dict | None = None  # diagnosis: symptom -> Fraction (> 0 only)
+    emergency: bool = False  # the emergency gate answered yes: the consultation ends there
 
 
 def _fail(code, lang, **values) -> NoReturn:
@@ -107,10 +112,15 @@ def parse(kb, raw) -> Request:
     mode = raw.get("mode")
     if mode is None:
         _fail("missing_mode", lang)
+    emergency = raw.get("emergency", False)
+    if not isinstance(emergency, bool):
+        _fail("bad_emergency", lang, value=json.dumps(emergency, default=str))
     if mode == "screening":
-        return Request(mode, lang, rid, answers=_answers(kb, raw, lang))
+        skip = emergency and "answers" not in raw  # the gate ended it: the six answers are not needed
+        return Request(mode, lang, rid, answers=None if skip else _answers(kb, raw, lang), emergency=emergency)
     if mode == "diagnosis":
-        return Request(mode, lang, rid, symptoms=_symptoms(kb, raw, lang))
+        skip = emergency and "symptoms" not in raw
+        return Request(mode, lang, rid, symptoms={} if skip else _symptoms(kb, raw, lang), emergency=emergency)
     _fail("bad_mode", lang, value=mode)
 
 

@@ -1,6 +1,8 @@
 """What a consultation gives back, as typed records: exact Fractions inside, one JSON form outside.
 
-:func:`rules.consult_record` returns a :class:`DiagnosisResult` or a :class:`ScreeningResult`. Their
+:func:`rules.consult_record` returns a :class:`DiagnosisResult` or a :class:`ScreeningResult` (or an
+:class:`EmergencyResult` when the emergency gate was answered yes); each carries the triage and case-definition
+outcomes (:class:`TriageOutcome`, :class:`CaseDefinitionOutcome`). Their
 ``to_json()`` is the result contract of ``pakar batch`` and the JSON API: a CF as a JSON number (rounded to
 10 places, a percent to 8) and as exact text (``cf_text``, ``≈`` marking a rounded value). :func:`from_json`
 reads a stored result (and its trace) back into a record, taking numbers from the numeric fields and the
@@ -14,7 +16,7 @@ API's ``tie_break`` and the report all read that decision.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from typing import Any, ClassVar, Literal
@@ -161,6 +163,75 @@ class Hotline:
 
 
 @dataclass(frozen=True)
+class TriageOutcome:
+    """What to do and how urgently: the level, the triage rule that decided it (None: the KB's default), its
+    texts in the result's language and the source behind them (``source`` and ``also_true`` are not part of
+    the JSON contract: a result read back from JSON has them empty)."""
+
+    level: str
+    rule: str | None
+    title: str
+    advice: str
+    source: str = ""
+    emergency_gate: bool = False
+    also_true: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"level": self.level, "rule": self.rule, "title": self.title, "advice": self.advice}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> TriageOutcome | None:
+        if data is None:
+            return None
+        return cls(data["level"], data.get("rule"), data["title"], data["advice"])
+
+
+@dataclass(frozen=True)
+class DefinitionOutcome:
+    """One case definition's status: 'met', 'not_met' or 'unknown' (cannot tell from these answers)."""
+
+    code: str
+    name: str
+    status: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CaseDefinitionOutcome:
+    """Whether the answers meet the official suspect and probable definitions (``source`` names them); every
+    definition of the KB with its status in ``definitions`` (empty for a result read back from JSON)."""
+
+    suspect: str
+    probable: str
+    source: str
+    definitions: tuple[DefinitionOutcome, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"suspect": self.suspect, "probable": self.probable, "source": self.source}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> CaseDefinitionOutcome | None:
+        if data is None:
+            return None
+        return cls(data["suspect"], data["probable"], data["source"])
+
+
+def _outcomes_json(result: Any) -> dict[str, Any]:
+    """The two keys every result carries (null for a KB without a triage section)."""
+    return {
+        "triage": result.triage.to_json() if result.triage else None,
+        "case_definition": result.case_definition.to_json() if result.case_definition else None,
+    }
+
+
+def _outcomes_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "triage": TriageOutcome.from_json(data.get("triage")),
+        "case_definition": CaseDefinitionOutcome.from_json(data.get("case_definition")),
+    }
+
+
+@dataclass(frozen=True)
 class DiagnosisResult:
     """A detailed diagnosis: every hypothesis with a CF (best first), the symptoms reported, the top
     hypothesis's texts, the explanation, and (when asked for) the trace in its JSON form.
@@ -183,6 +254,8 @@ class DiagnosisResult:
     why: str | None
     disclaimer: str | None
     steps: tuple[CFStep, ...] = ()
+    triage: TriageOutcome | None = None
+    case_definition: CaseDefinitionOutcome | None = None
     trace: Mapping[str, Any] | None = None
 
     @cached_property
@@ -221,6 +294,7 @@ class DiagnosisResult:
             "mode": self.mode,
             "kb_version": self.kb_version,
             "lang": self.lang,
+            **_outcomes_json(self),
             "diagnosis": self.diagnosis,
             "name": self.name,
             # Nothing concluded: the contract's numbers are the integer 0 (and its texts "0").
@@ -262,6 +336,7 @@ class DiagnosisResult:
             why=data.get("why"),
             disclaimer=data.get("disclaimer"),
             steps=steps_from_trace(trace),
+            **_outcomes_from_json(data),
             trace=trace,
         )
 
@@ -283,6 +358,8 @@ class ScreeningResult:
     answers: Mapping[str, str]
     how: tuple[str, ...]
     disclaimer: str | None
+    triage: TriageOutcome | None = None
+    case_definition: CaseDefinitionOutcome | None = None
     trace: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -292,6 +369,7 @@ class ScreeningResult:
             "mode": self.mode,
             "kb_version": self.kb_version,
             "lang": self.lang,
+            **_outcomes_json(self),
             "solution": self.solution,
             "title": self.title,
             "advice": self.advice,
@@ -318,11 +396,85 @@ class ScreeningResult:
             answers=dict(data.get("answers") or {}),
             how=tuple(data.get("how") or ()),
             disclaimer=data.get("disclaimer"),
+            **_outcomes_from_json(data),
             trace=trace if trace is not None else data.get("trace"),
         )
 
 
-Result = DiagnosisResult | ScreeningResult
+@dataclass(frozen=True)
+class EmergencyResult:
+    """A consultation that ended at the emergency gate (a danger sign now): the emergency level, the number
+    to call, a note that the papers' models were not run, and what was answered with it (kept, unused)."""
+
+    mode: str  # the consultation it started as: 'screening' or 'diagnosis'
+    id: object
+    kb_version: str
+    lang: str
+    triage: TriageOutcome | None
+    case_definition: CaseDefinitionOutcome | None
+    hotline: Hotline | None
+    note: str
+    how: tuple[str, ...]
+    disclaimer: str | None
+    answers: Mapping[str, str] = field(default_factory=dict)  # screening
+    symptoms: tuple[str, ...] = ()  # diagnosis: the codes reported with it, in KB order
+    symptom_names: tuple[str, ...] = ()
+    trace: Mapping[str, Any] | None = None
+
+    emergency: ClassVar[bool] = True
+
+    def to_json(self) -> dict[str, Any]:
+        """The result contract: the common keys, ``"emergency": true`` and the mode's empty outcome."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "mode": self.mode,
+            "kb_version": self.kb_version,
+            "lang": self.lang,
+            "emergency": True,
+            **_outcomes_json(self),
+            "hotline": self.hotline.to_json() if self.hotline else None,
+            "note": self.note,
+            "how": list(self.how),
+            "disclaimer": self.disclaimer,
+        }
+        if self.mode == "screening":
+            out.update({"solution": None, "answers": dict(self.answers)})
+        else:
+            out.update(
+                {
+                    "diagnosis": None,
+                    "ranking": [],
+                    "symptoms": [
+                        {"code": c, "name": n} for c, n in zip(self.symptoms, self.symptom_names, strict=True)
+                    ],
+                }
+            )
+        if self.trace is not None:
+            out["trace"] = self.trace
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], trace: Mapping[str, Any] | None = None) -> EmergencyResult:
+        """A result read back from :meth:`to_json`'s form."""
+        symptoms = data.get("symptoms") or ()
+        return cls(
+            mode=data["mode"],
+            id=data.get("id"),
+            kb_version=data["kb_version"],
+            lang=data["lang"],
+            hotline=Hotline.from_json(data.get("hotline")),
+            note=data.get("note") or "",
+            how=tuple(data.get("how") or ()),
+            disclaimer=data.get("disclaimer"),
+            answers=dict(data.get("answers") or {}),
+            symptoms=tuple(s["code"] for s in symptoms),
+            symptom_names=tuple(s.get("name") or s["code"] for s in symptoms),
+            **_outcomes_from_json(data),
+            trace=trace if trace is not None else data.get("trace"),
+        )
+
+
+Result = DiagnosisResult | ScreeningResult | EmergencyResult
 
 
 def from_json(data: Mapping[str, Any], trace: Mapping[str, Any] | None = None) -> Result:
@@ -337,6 +489,8 @@ def from_json(data: Mapping[str, Any], trace: Mapping[str, Any] | None = None) -
     if kind is None:
         raise ValueError('not a stored consultation result (no known "mode")')
     try:
+        if data.get("emergency") is True:
+            return EmergencyResult.from_json(data, trace)
         return kind.from_json(data, trace)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"a stored {kind.mode} result that cannot be read: {exc!r}") from exc
@@ -345,13 +499,17 @@ def from_json(data: Mapping[str, Any], trace: Mapping[str, Any] | None = None) -
 __all__ = [
     "PERCENT_PLACES",
     "CFStep",
+    "CaseDefinitionOutcome",
+    "DefinitionOutcome",
     "DiagnosisResult",
+    "EmergencyResult",
     "Hotline",
     "RankingReason",
     "RankingRow",
     "Result",
     "ScreeningResult",
     "SymptomAnswer",
+    "TriageOutcome",
     "from_json",
     "steps_from_trace",
 ]

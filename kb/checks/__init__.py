@@ -20,6 +20,7 @@ from kb.checks import (
     scale,
     sections,
     sources,
+    triage,
     unconcluded,
 )
 from kb.checks.base import MALFORMED, Context
@@ -39,6 +40,7 @@ CHECKS = (
     decisions,
     salience,
     cases,
+    triage,
 )
 """Every cross-check, in the order they run."""
 

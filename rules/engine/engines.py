@@ -16,19 +16,22 @@ Salience plan of the diagnosis engine (higher fires first):
 
 The screening engine's saliences come from the KB's decisions (each commented there).
 """
+
 from __future__ import annotations
 
+import itertools
 import threading
 from fractions import Fraction
 
-from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
 from kb.model import CFRule, Decision, KnowledgeBase, Premise
+from rules.engine import assessment
+from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
 from rules.engine.cf import Accumulator, fmt
-from rules.errors import EngineError
 from rules.engine.facts import Answer, Evidence
 from rules.engine.matcher import IndexedReteMatcher
 from rules.engine.strategy import KBOrderStrategy
 from rules.engine.trace import FactRecord, Firing, Trace
+from rules.errors import EngineError
 
 LAYER_STEP = 100
 PUBLISH_OFFSET = 50
@@ -38,15 +41,17 @@ Rule, AND, OR, P, L = experta.Rule, experta.AND, experta.OR, experta.P, experta.
 
 def _rule(lhs, salience: int, order: int, name: str, action, meta=None):
     """Wrap ``action`` as an Experta rule; attributes on the function travel to every copy Experta makes."""
+
     def fire(engine, **bindings):
         action(engine, bindings)
+
     fire.__name__ = name
     fire.pakar_order = order
     fire.pakar_meta = meta
     return Rule(*lhs, salience=salience)(fire)
 
 
-class _Engine(experta.KnowledgeEngine):
+class _Engine(assessment.AssessmentMixin, experta.KnowledgeEngine):
     """Shared plumbing: indexed matcher, deterministic strategy, no per-reset introspection."""
 
     __matcher__ = IndexedReteMatcher
@@ -87,16 +92,17 @@ class _Engine(experta.KnowledgeEngine):
 
 # --- detailed diagnosis -------------------------------------------------------------------------------
 
+
 class DiagnosisState:
     """What the firings of one diagnosis accumulate."""
 
-    __slots__ = ("known", "acc", "support", "applied", "ranking")
+    __slots__ = ("acc", "applied", "known", "ranking", "support")
 
     def __init__(self):
-        self.known: dict[str, Fraction] = {}     # code -> CF of every Evidence fact asserted
-        self.acc: dict[str, Accumulator] = {}    # conclusion -> running CF
-        self.support: dict[str, set] = {}        # code -> reported symptoms beneath it
-        self.applied: set = set()                # rule ids already applied (an `any` rule applies once)
+        self.known: dict[str, Fraction] = {}  # code -> CF of every Evidence fact asserted
+        self.acc: dict[str, Accumulator] = {}  # conclusion -> running CF
+        self.support: dict[str, set] = {}  # code -> reported symptoms beneath it
+        self.applied: set = set()  # rule ids already applied (an `any` rule applies once)
         self.ranking: list = []
 
 
@@ -127,18 +133,26 @@ class DiagnosisEngine(_Engine):
 
     mode = "diagnosis"
 
-    def consult(self, symptoms: dict[str, Fraction]) -> DiagnosisState:
-        """Run one diagnosis. ``symptoms`` maps codes to user CFs (validated by the caller)."""
+    def consult(self, symptoms: dict[str, Fraction], emergency: bool = False) -> DiagnosisState:
+        """Run one diagnosis. ``symptoms`` maps codes to user CFs (validated by the caller). With
+        ``emergency`` (the gate question answered yes) the consultation stops at the gate: the papers'
+        rules get no symptom, and only the assessment layer runs."""
         self._begin()
         state = self.state = DiagnosisState()
         # KB order, so that fact ids and the trace are deterministic; only the reported symptoms are
         # visited, so the cost follows the consultation, not the size of the KB.
-        reported = sorted((code for code, cf in symptoms.items() if cf), key=self.symptom_order.__getitem__)
-        self._assert([(Evidence(code=code, cf=symptoms[code]), "evidence", code, symptoms[code])
-                      for code in reported], "user")
+        reported = (
+            []
+            if emergency
+            else sorted((code for code, cf in symptoms.items() if cf), key=self.symptom_order.__getitem__)
+        )
+        self._assert(
+            [(Evidence(code=code, cf=symptoms[code]), "evidence", code, symptoms[code]) for code in reported], "user"
+        )
         for code in reported:
             state.known[code] = symptoms[code]
             state.support[code] = {code}
+        self.assess("diagnosis", symptoms=symptoms, emergency=emergency)
         self.run()
         return state
 
@@ -153,8 +167,16 @@ class DiagnosisEngine(_Engine):
         state.applied.add(rule.id)
         premise = premise_value(rule.premise, state.known)
         if premise <= rule.threshold:
-            self.trace.firings.append(Firing(rule, salience, ids, seen, premise_cf=premise,
-                                             note=f"premise CF not above threshold {fmt(rule.threshold)}"))
+            self.trace.firings.append(
+                Firing(
+                    rule,
+                    salience,
+                    ids,
+                    seen,
+                    premise_cf=premise,
+                    note=f"premise CF not above threshold {fmt(rule.threshold)}",
+                )
+            )
             return
         cf = rule.cf * premise
         acc = state.acc.get(rule.conclusion)
@@ -166,13 +188,24 @@ class DiagnosisEngine(_Engine):
             for code in rule.premise.codes():
                 if code in state.known:
                     support |= state.support.get(code, ())
-        self.trace.firings.append(Firing(rule, salience, ids, seen, rule.conclusion, premise, cf, before, after,
-                                         "conflict: certain evidence for and against" if acc.conflict else ""))
+        self.trace.firings.append(
+            Firing(
+                rule,
+                salience,
+                ids,
+                seen,
+                rule.conclusion,
+                premise,
+                cf,
+                before,
+                after,
+                "conflict: certain evidence for and against" if acc.conflict else "",
+            )
+        )
 
     def publish(self, codes: tuple, name: str, salience: int):
         state = self.state
-        published = {code: state.acc[code].value for code in codes
-                     if code in state.acc and state.acc[code].value > 0}
+        published = {code: state.acc[code].value for code in codes if code in state.acc and state.acc[code].value > 0}
         self._assert([(Evidence(code=code, cf=cf), "evidence", code, cf) for code, cf in published.items()], name)
         state.known.update(published)
         self.trace.firings.append(Firing(name, salience, (), published, note="findings asserted as evidence"))
@@ -181,16 +214,30 @@ class DiagnosisEngine(_Engine):
         """Order hypotheses: CF descending; equal CF -> more reported symptoms; still equal -> KB order."""
         state = self.state
         order = self.hypothesis_order
-        rows = [{"code": code, "cf": acc.value, "evidence": len(state.support.get(code, ())),
-                 "kb_order": order[code], "conflict": acc.conflict}
-                for code, acc in state.acc.items() if code in order]
+        rows = [
+            {
+                "code": code,
+                "cf": acc.value,
+                "evidence": len(state.support.get(code, ())),
+                "kb_order": order[code],
+                "conflict": acc.conflict,
+            }
+            for code, acc in state.acc.items()
+            if code in order
+        ]
         rows.sort(key=lambda r: (-r["cf"], -r["evidence"], r["kb_order"]))
         ties = []
-        for upper, lower in zip(rows, rows[1:]):
+        for upper, lower in itertools.pairwise(rows):
             if upper["cf"] == lower["cf"]:
                 by = "evidence" if upper["evidence"] != lower["evidence"] else "kb_order"
-                ties.append({"between": [upper["code"], lower["code"]], "cf": fmt(upper["cf"]), "by": by,
-                             "winner": upper["code"]})
+                ties.append(
+                    {
+                        "between": [upper["code"], lower["code"]],
+                        "cf": fmt(upper["cf"]),
+                        "by": by,
+                        "winner": upper["code"],
+                    }
+                )
         for i, row in enumerate(rows):
             row["rank"] = i + 1
         state.ranking = rows
@@ -209,6 +256,7 @@ def _diagnosis_rules(kb: KnowledgeBase) -> dict:
 
         def action(engine, bindings, rule=rule, salience=salience):
             engine.apply_rule(rule, bindings, salience)
+
         attrs[f"kb_rule_{rule.index}"] = _rule([lhs], salience, rule.index, rule.id, action, rule)
     # A finding is published once, after the highest layer of the rules that conclude it.
     layer_of = {}
@@ -223,16 +271,22 @@ def _diagnosis_rules(kb: KnowledgeBase) -> dict:
 
         def action(engine, bindings, codes=codes, name=name, salience=salience):
             engine.publish(codes, name, salience)
+
         attrs[f"kb_publish_{layer}"] = _rule([experta.InitialFact()], salience, len(kb.rules) + layer, name, action)
     salience = -LAYER_STEP * (top + 1)
 
     def ranking(engine, bindings, salience=salience):
         engine.rank(salience)
+
     attrs["kb_rank"] = _rule([experta.InitialFact()], salience, len(kb.rules) + top + 1, "rank", ranking)
+    # Triage and case definitions after the papers' model: their whole band sits below the ranking.
+    if kb.triage is not None:
+        attrs.update(assessment.rules(kb, "diagnosis", salience - 1 - assessment.band_size(kb.triage), _rule))
     return attrs
 
 
 # --- quick screening ----------------------------------------------------------------------------------
+
 
 def _answer_pattern(question: str, allowed: frozenset, name: str):
     values = sorted(allowed)
@@ -245,13 +299,24 @@ class ScreeningEngine(_Engine):
 
     mode = "screening"
 
-    def consult(self, answers: dict[str, str]):
-        """Run one screening; returns the winning Decision. ``answers`` are validated by the caller."""
+    def consult(self, answers: dict[str, str] | None, emergency: bool = False):
+        """Run one screening; returns the winning Decision. ``answers`` are validated by the caller. With
+        ``emergency`` (the gate question answered yes) the consultation stops at the gate: no answer is
+        asserted, only the assessment layer runs, and None is returned."""
         self._begin()
         self.winner = None
-        self._assert([(Answer(question=q.code, value=answers[q.code]), "answer", q.code, answers[q.code])
-                      for q in self.kb.questions], "user")
+        if not emergency:
+            self._assert(
+                [
+                    (Answer(question=q.code, value=answers[q.code]), "answer", q.code, answers[q.code])
+                    for q in self.kb.questions
+                ],
+                "user",
+            )
+        self.assess("screening", answers=answers, emergency=emergency)
         self.run()
+        if emergency:
+            return None
         if self.winner is None:
             raise EngineError("no decision rule matched these answers; run `pakar kb check` on the KB")
         # Whatever is still on the agenda matched these answers too: other alternatives of the winner's
@@ -261,12 +326,16 @@ class ScreeningEngine(_Engine):
         lost = {}
         for act in reversed(self.agenda.activations):
             decision = act.rule.pakar_meta
+            if not isinstance(decision, Decision):  # the assessment layer has fired in full before
+                continue
             if decision is self.winner:
                 firing.bindings.update((f["question"], f["value"]) for f in act.facts if "question" in f)
                 firing.fact_ids += tuple(f["__factid__"] for f in act.facts if "question" in f)
                 continue
-            entry = lost.setdefault(decision.id, {"rule": decision.id, "salience": decision.salience,
-                                                  "conclusion": decision.conclusion, "via": []})
+            entry = lost.setdefault(
+                decision.id,
+                {"rule": decision.id, "salience": decision.salience, "conclusion": decision.conclusion, "via": []},
+            )
             entry["via"].extend(f["question"] for f in act.facts if "question" in f)
         firing.bindings = dict(sorted(firing.bindings.items(), key=lambda kv: order[kv[0]]))
         firing.fact_ids = tuple(sorted(set(firing.fact_ids)))
@@ -277,8 +346,15 @@ class ScreeningEngine(_Engine):
 
     def decide(self, decision: Decision, bindings: dict):
         facts = [bindings[k] for k in sorted((k for k in bindings if k.startswith("a")), key=_bound_index)]
-        self.trace.firings.append(Firing(decision, decision.salience, tuple(f["__factid__"] for f in facts),
-                                         {f["question"]: f["value"] for f in facts}, decision.conclusion))
+        self.trace.firings.append(
+            Firing(
+                decision,
+                decision.salience,
+                tuple(f["__factid__"] for f in facts),
+                {f["question"]: f["value"] for f in facts},
+                decision.conclusion,
+            )
+        )
         self.winner = decision
         self.halt()  # exactly one solution: the highest-salience decision that matched
 
@@ -291,9 +367,14 @@ def _screening_rules(kb: KnowledgeBase) -> dict:
 
         def action(engine, bindings, decision=decision):
             engine.decide(decision, bindings)
+
         # Salience straight from the KB, where each value is explained (decision.note).
-        attrs[f"kb_decision_{decision.index}"] = _rule([lhs], decision.salience, decision.index, decision.id,
-                                                    action, decision)
+        attrs[f"kb_decision_{decision.index}"] = _rule(
+            [lhs], decision.salience, decision.index, decision.id, action, decision
+        )
+    # Triage and case definitions before the halting decision: their whole band sits above every decision.
+    if kb.triage is not None:
+        attrs.update(assessment.rules(kb, "screening", max((d.salience for d in kb.decisions), default=0) + 1, _rule))
     return attrs
 
 
@@ -307,9 +388,13 @@ def engine_class(kb: KnowledgeBase, mode: str):
     with _classes_lock:
         cls = _classes.get(key)
         if cls is None:
-            base, attrs = ((DiagnosisEngine, _diagnosis_rules(kb)) if mode == "diagnosis"
-                           else (ScreeningEngine, _screening_rules(kb)))
+            base, attrs = (
+                (DiagnosisEngine, _diagnosis_rules(kb))
+                if mode == "diagnosis"
+                else (ScreeningEngine, _screening_rules(kb))
+            )
             attrs["kb"] = kb
+            attrs["asked_criteria"] = assessment.asked(kb.triage, mode) if kb.triage is not None else frozenset()
             attrs["symptom_order"] = {s.code: i for i, s in enumerate(kb.symptoms)}
             attrs["hypothesis_order"] = {h.code: i + 1 for i, h in enumerate(kb.hypotheses)}
             cls = _classes[key] = type(f"{base.__name__}_{kb.id}_{kb.short_version}", (base,), attrs)

@@ -49,6 +49,7 @@ class Trace:
     ranking: list = field(default_factory=list)  # diagnosis: list of dicts (see engine)
     tie_breaks: list = field(default_factory=list)
     also_matched: list = field(default_factory=list)  # screening: decisions that matched but lost
+    assessment: object = None  # triage and case definitions (rules.engine.assessment.AssessmentTrace)
 
     def to_dict(self) -> dict:
         """A JSON-ready, deterministic rendering (exact decimals as strings)."""
@@ -62,6 +63,7 @@ class Trace:
                 if self.mode == "diagnosis"
                 else {"also_matched": self.also_matched}
             ),
+            **({"assessment": self.assessment.to_dict()} if self.assessment is not None else {}),
         }
 
 

@@ -55,7 +55,7 @@ def line_of(path: Path, needle: str) -> int:
 def test_kb_check_is_clean_on_the_bundled_kb(pakar):
     proc = pakar("kb", "check")
     assert proc.returncode == 0
-    assert "verification: 0 errors, 0 warnings; cases: 139 passed, 0 failed" in proc.stdout
+    assert "verification: 0 errors, 0 warnings; cases: 147 passed, 0 failed" in proc.stdout
     assert proc.stdout.rstrip().endswith("clean")
     assert "96 answer combinations: S1 16, S2 79, S3 1" in proc.stdout
 
@@ -85,7 +85,7 @@ def test_kb_check_fails_when_a_stored_case_fails(pakar, kb_copy):
     proc = pakar("kb", "check", str(kb_copy))
     assert proc.returncode == 1
     assert "case T3-R96 failed: " in proc.stdout
-    assert "cases: 138 passed, 1 failed" in proc.stdout
+    assert "cases: 146 passed, 1 failed" in proc.stdout
     assert proc.stdout.rstrip().endswith("NOT clean")
 
 
@@ -104,8 +104,8 @@ def test_kb_test_prints_a_table_and_the_pass_count(pakar):
     assert proc.returncode == 0
     lines = proc.stdout.splitlines()
     assert lines[0].split() == ["case", "mode", "expect", "got", "result", "detail"]
-    assert len(lines) == 1 + 139 + 1
-    assert lines[-1] == "139 of 139 case runs passed (107 cases)"
+    assert len(lines) == 1 + 147 + 1
+    assert lines[-1] == "147 of 147 case runs passed (115 cases)"
     assert any(line.startswith("T8-2@1 ") and " pass " in line for line in lines)
 
 
@@ -115,7 +115,7 @@ def test_kb_test_exits_1_and_marks_failures(pakar, kb_copy):
     assert proc.returncode == 1
     assert proc.stdout.splitlines() == [
         "T3-R96       screening  S1      S3      FAIL    by D3",
-        "138 of 139 case runs passed (107 cases)",
+        "146 of 147 case runs passed (115 cases)",
     ]
 
 

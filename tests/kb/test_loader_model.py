@@ -43,8 +43,10 @@ def test_bundled_screening(bundled):
 
 
 def test_bundled_cases(bundled):
-    screening = [c for c in bundled.cases if c.mode == "screening"]
+    screening = [c for c in bundled.cases if c.mode == "screening" and not c.id.startswith("tr-")]
     assert [c.id for c in screening] == [f"T3-R{i}" for i in range(1, 97)]
+    triage = [c.id for c in bundled.cases if c.id.startswith("tr-")]  # triage.yaml's walk-through cases
+    assert all(c.expect_triage is not None for c in bundled.cases if c.id in triage) and len(triage) == 8
     tabel8 = [c for c in bundled.cases if c.id.startswith("T8-")]
     assert [c.id for c in tabel8] == [f"T8-{i}" for i in range(1, 9)]
     assert all(c.mode == "diagnosis" for c in tabel8)

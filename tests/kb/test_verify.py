@@ -23,7 +23,21 @@ def test_bundled_kb_is_clean_and_covers_all_96_combinations():
         ("info", "overlap", "16 combinations match D1, D2; salience decides: D1 (30) > D2 (20)"),
         ("info", "coverage", "96 answer combinations: S1 16, S2 79, S3 1"),
         ("info", "assumption", "GC20's CF 0.8 is an assumption awaiting expert review"),
+        (
+            "info",
+            "triage-coverage",
+            "192 screening rows (answers x emergency gate no/yes), one level each:"
+            " emergency 96, see_doctor_today 48, test_and_isolate 30, self_care 18; decided by T01 96, T04 48,"
+            " T07 7, T08 14, T09 9, default 18",
+        ),
+        (
+            "info",
+            "review-pending",
+            "54 triage items (levels, criteria, definitions, rules, constants, settings)"
+            " await the medical reviewer (review: pending)",
+        ),
     ]
+    assert report.triage_outcomes == {"emergency": 96, "see_doctor_today": 48, "test_and_isolate": 30, "self_care": 18}
 
 
 def test_a_gap_in_the_decision_table_is_an_error(kb_copy):

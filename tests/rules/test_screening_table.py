@@ -1,4 +1,5 @@
 """All 96 rows of seed 004 Tabel III through the real screening engine, and the trace of the decision."""
+
 from __future__ import annotations
 
 import itertools
@@ -8,7 +9,7 @@ import pytest
 import kb as kbase
 
 KB = kbase.load()
-ROWS = [case for case in KB.cases if case.mode == "screening"]
+ROWS = [case for case in KB.cases if case.mode == "screening" and case.id.startswith("T3-")]
 QUESTIONS = ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]
 
 
@@ -33,14 +34,23 @@ def test_row_gives_the_tables_solution(screening_engine, case):
     assert decision.conclusion == expected_by_pattern(case.answers)
 
 
-@pytest.mark.parametrize("answers, winner, lost", [
-    ({"Q1": "ya", "Q2": "ya", "Q3": "ya", "Q4": "ya", "Q5": "ya", "Q6": "ya"}, "D1",
-     [{"rule": "D2", "salience": 20, "conclusion": "S2", "via": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]}]),
-    ({"Q1": "ragu", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}, "D1",
-     [{"rule": "D2", "salience": 20, "conclusion": "S2", "via": ["Q1", "Q4", "Q5"]}]),
-    ({"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}, "D2", []),
-    ({"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}, "D3", []),
-])
+@pytest.mark.parametrize(
+    "answers, winner, lost",
+    [
+        (
+            {"Q1": "ya", "Q2": "ya", "Q3": "ya", "Q4": "ya", "Q5": "ya", "Q6": "ya"},
+            "D1",
+            [{"rule": "D2", "salience": 20, "conclusion": "S2", "via": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"]}],
+        ),
+        (
+            {"Q1": "ragu", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"},
+            "D1",
+            [{"rule": "D2", "salience": 20, "conclusion": "S2", "via": ["Q1", "Q4", "Q5"]}],
+        ),
+        ({"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}, "D2", []),
+        ({"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}, "D3", []),
+    ],
+)
 def test_trace_names_the_winner_and_the_rules_that_lost_on_salience(screening_engine, answers, winner, lost):
     screening_engine.consult(answers)
     trace = screening_engine.trace.to_dict()
