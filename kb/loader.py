@@ -392,7 +392,7 @@ def _build(sections, root: Path, files) -> KnowledgeBase:
         reviewers=tuple(meta.get("reviewers") or ()),
         disclaimer=_text(meta["disclaimer"]),
         no_conclusion=_text(meta["no_conclusion"]),
-        sources=tuple(Source(s["id"], s["citation"], s.get("note", "")) for s in meta["sources"]),
+        sources=tuple(Source(s["id"], s["citation"], s.get("note", ""), s.get("short", "")) for s in meta["sources"]),
         scale=scale,
         symptoms=symptoms,
         groups=groups,

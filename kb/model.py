@@ -41,6 +41,12 @@ class Source:
     id: str
     citation: str
     note: str = ""
+    short: str = ""  # how a page cites it: author or body, year, document number ("" = the full citation)
+
+    @property
+    def cited(self) -> str:
+        """The short citation shown to people (never the internal id)."""
+        return self.short or self.citation
 
 
 @dataclass(frozen=True)
@@ -341,7 +347,7 @@ class Condition:
     conditions, or ``at_least`` ``n`` of them."""
 
     op: str
-    code: str | None = None
+    code: str = ""  # the criterion or definition of an ``is`` condition; unused by the others
     items: tuple[Condition, ...] = ()
     n: int = 0
 
@@ -501,7 +507,8 @@ class Triage:
             elif mode == "diagnosis" and c.symptom is not None:
                 out[c.code] = c.bands[self.band((symptoms or {}).get(c.symptom, Fraction(0)))]
             elif mode == "screening" and c.question is not None and answers is not None:
-                out[c.code] = c.answers.get(answers.get(c.question), UNKNOWN)
+                answer = answers.get(c.question)
+                out[c.code] = UNKNOWN if answer is None else c.answers.get(answer, UNKNOWN)
             else:
                 out[c.code] = UNKNOWN
         return out

@@ -23,6 +23,7 @@ def defaults(instance_path: str) -> dict:
         "AUTO_MIGRATE": True,
         "KB_PATH": None,  # None: the KB bundled with Pakar (kb/covid19)
         "RETENTION_DAYS": 30,  # results older than this are deleted (see webui.retention)
+        "TIMEZONE": "Asia/Jakarta",  # times on result pages and reports (WIB); any IANA zone name
         "PURGE_INTERVAL": 3600,  # seconds between a process's automatic purges; 0 turns them off
         # The screening result's hotline; None: the one the KB's solution names (PSC 119, Kemenkes 119 ext 9).
         "HOTLINE_NAME": None,
