@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kb.model import KnowledgeBase
+from kb.model import KnowledgeBase, Triage
 
 
 def decimal_text(value) -> str:
@@ -81,7 +81,7 @@ def verify(kb: KnowledgeBase) -> Report:
                 group.loc,
             )
     if kb.triage is not None:
-        _triage_table(kb, report)
+        _triage_table(kb, kb.triage, report)
     return report
 
 
@@ -209,11 +209,10 @@ def _cf_rules(kb: KnowledgeBase, report: Report):
             )
 
 
-def _triage_table(kb: KnowledgeBase, report: Report):
+def _triage_table(kb: KnowledgeBase, triage: Triage, report: Report):
     """Every screening answer combination, with the emergency gate answered no and yes, gets exactly one
     triage level (the most urgent true rule's, or the default): counted per level and per deciding rule.
     Also: triage items awaiting the medical reviewer."""
-    triage = kb.triage
     levels: Counter = Counter()
     deciders: Counter = Counter()
     rows = 0
@@ -241,7 +240,7 @@ def _triage_table(kb: KnowledgeBase, report: Report):
         for group in (triage.levels, triage.criteria, triage.definitions, triage.rules, triage.constants)
         for item in group
         if item.review == "pending"
-    ) + (triage.review == "pending")
+    ) + int(triage.review == "pending")
     if pending:
         report.add(
             "info",

@@ -37,6 +37,7 @@ def run_case(kb: KnowledgeBase, case: Case) -> list[CaseResult]:
         problems = triage_problems(case, engine.trace)
         detail = "; ".join(problems) or (f"by {decision.id}" if decision else "stopped at the emergency gate")
         return [CaseResult(case, None, case.expect, got, got == case.expect and not problems, detail)]
+    runs: list[tuple[Fraction | None, dict[str, Fraction]]]  # (the level every symptom is at, or None; symptoms)
     if isinstance(case.symptoms, tuple):
         runs = [(level, {code: level for code in case.symptoms}) for level in case.levels]
     else:

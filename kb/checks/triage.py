@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from kb.checks.base import Context
+from kb.entries import Entry
 from kb.errors import Problem
 from kb.schema import did_you_mean
 from kb.triage import PLACEHOLDER, condition_codes, constant_values
@@ -84,7 +85,7 @@ def _unique(checker) -> None:
         "rule id": [("rules", "id"), ("decisions", "id"), ("triage_rules", "id")],
     }
     for label, members in groups.items():
-        seen = {}
+        seen: dict[str, Entry] = {}
         for section, key in members:
             for entry in checker.sections.get(section, []):
                 value = entry.get(key)
@@ -175,7 +176,8 @@ def _criterion(entry, checker) -> None:
         return
     valid = questions[question].get("answers")
     valid = [a for a in valid if isinstance(a, str)] if isinstance(valid, list) else []
-    given = screening.get("answers") if isinstance(screening.get("answers"), dict) else {}
+    answers = screening.get("answers")
+    given = answers if isinstance(answers, dict) else {}
     for answer in given:
         if answer not in valid:
             checker.add(

@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
 
-from kb.model import TRUE, Condition, KnowledgeBase, Triage
+from kb.model import TRUE, Condition, Definition, KnowledgeBase, Triage, TriageRule
 from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
+from rules.engine.trace import Trace
 
 ORDER_OFFSET = 1_000_000  # KB-order keys of this layer's rules, after every rule of the papers' models
 
@@ -58,7 +60,7 @@ class AssessmentTrace:
     fired: list = field(default_factory=list)  # (TriageRule, salience): rules whose premise is TRUE
     applied: set = field(default_factory=set)  # triage rules already recorded
     level: str | None = None
-    rule: object = None  # the deciding TriageRule, or None for the default
+    rule: TriageRule | None = None  # the deciding rule, or None for the default
     emergency: bool = False  # stopped at the emergency gate
 
     def statuses(self) -> dict:
@@ -127,17 +129,27 @@ def _true_lhs(premise: Condition, binding: dict, facts: frozenset):
     return experta.AND(*_lhs(names), experta.TEST(_is_true(premise, names)))
 
 
-def _is_true(premise: Condition, names: dict):
+class _Test(Protocol):
+    """A TEST element's function with the signature Experta reads (``inspect.signature`` honours
+    ``__signature__``)."""
+
+    __signature__: inspect.Signature
+
+    def __call__(self, **facts: Any) -> bool: ...
+
+
+def _is_true(premise: Condition, names: dict) -> _Test:
     """The TEST element's function: TRUE premise only. Experta passes the bound facts by name, so the
     signature lists exactly those names."""
 
     def test(**facts):
         return premise.value({code: facts[name]["status"] for code, name in names.items()}) == TRUE
 
-    test.__signature__ = inspect.Signature(
+    signed = cast(_Test, test)  # the same function, typed with the attribute it is about to carry
+    signed.__signature__ = inspect.Signature(
         [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in names.values()]
     )
-    return test
+    return signed
 
 
 def asked(triage: Triage, mode: str) -> frozenset:
@@ -201,19 +213,32 @@ def rules(kb: KnowledgeBase, mode: str, base: int, make_rule) -> dict:
     return attrs
 
 
+class _Host(Protocol):
+    """What the layer's methods use of the engine they are mixed into (rules.engine.engines._Engine, an
+    Experta KnowledgeEngine)."""
+
+    kb: KnowledgeBase
+    trace: Trace | None
+    assessment: AssessmentTrace | None
+    asked_criteria: frozenset
+
+    def declare(self, *facts: Any) -> Any: ...
+
+
 class AssessmentMixin:
     """Engine methods of the layer: assert the criteria, record definitions."""
 
     assessment: AssessmentTrace | None = None
     asked_criteria: frozenset = frozenset()  # set per engine class: assessment.asked(triage, mode)
 
-    def assess(self, mode: str, *, symptoms=None, answers=None, emergency: bool = False):
+    def assess(self: _Host, mode: str, *, symptoms=None, answers=None, emergency: bool = False):
         """Assert one Status fact per criterion (after the papers' facts, so their fact ids are unchanged)."""
         triage = self.kb.triage
         if triage is None:
             self.assessment = None
             return
         statuses = triage.criteria_statuses(mode, symptoms=symptoms, answers=answers, emergency=emergency)
+        assert self.trace is not None, "the engine's _begin() starts every consultation"
         self.assessment = self.trace.assessment = AssessmentTrace(criteria=statuses, emergency=emergency)
         asked_here = self.asked_criteria
         self.declare(
@@ -224,6 +249,7 @@ class AssessmentMixin:
             )
         )
 
-    def define(self, definition, status: str, salience: int):
+    def define(self: _Host, definition: Definition, status: str, salience: int):
         self.declare(Status(code=definition.code, status=status, kind="definition"))
+        assert self.assessment is not None, "definitions fire only after assess() with a triage section"
         self.assessment.definitions.append((definition, status, salience))

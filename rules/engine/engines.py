@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import threading
 from fractions import Fraction
+from typing import Any, Protocol, cast
 
 from kb.model import CFRule, Decision, KnowledgeBase, Premise
 from rules.engine import assessment
@@ -30,13 +31,26 @@ from rules.engine.cf import Accumulator, fmt
 from rules.engine.facts import Answer, Evidence
 from rules.engine.matcher import IndexedReteMatcher
 from rules.engine.strategy import KBOrderStrategy
-from rules.engine.trace import FactRecord, Firing, Trace
+from rules.engine.trace import FactRecord, Firing, RankRow, Trace
 from rules.errors import EngineError
 
 LAYER_STEP = 100
 PUBLISH_OFFSET = 50
+_NO_CODES: frozenset[str] = frozenset()
 
 Rule, AND, OR, P, L = experta.Rule, experta.AND, experta.OR, experta.P, experta.L
+
+
+class _Action(Protocol):
+    """A rule's action function with the attributes we set on it: Experta copies a function's attributes
+    to the rule (``functools.update_wrapper``), where the strategy reads ``pakar_order`` and the screening
+    engine ``pakar_meta``."""
+
+    __name__: str
+    pakar_order: int
+    pakar_meta: object
+
+    def __call__(self, engine: Any, **bindings: Any) -> None: ...
 
 
 def _rule(lhs, salience: int, order: int, name: str, action, meta=None):
@@ -45,9 +59,10 @@ def _rule(lhs, salience: int, order: int, name: str, action, meta=None):
     def fire(engine, **bindings):
         action(engine, bindings)
 
-    fire.__name__ = name
-    fire.pakar_order = order
-    fire.pakar_meta = meta
+    marked = cast(_Action, fire)  # the same function, typed with the attributes it is about to carry
+    marked.__name__ = name
+    marked.pakar_order = order
+    marked.pakar_meta = meta
     return Rule(*lhs, salience=salience)(fire)
 
 
@@ -56,7 +71,9 @@ class _Engine(assessment.AssessmentMixin, experta.KnowledgeEngine):
 
     __matcher__ = IndexedReteMatcher
     __strategy__ = KBOrderStrategy
-    kb: KnowledgeBase = None
+    kb: KnowledgeBase  # set on each class that engine_class builds, with the orders below
+    symptom_order: dict[str, int]
+    hypothesis_order: dict[str, int]
     mode = ""
 
     def __init__(self):
@@ -83,6 +100,7 @@ class _Engine(assessment.AssessmentMixin, experta.KnowledgeEngine):
         facts = [item[0] for item in items]
         if facts:
             self.declare(*facts)
+        assert self.trace is not None, "_begin() starts every consultation"
         records = self.trace.facts
         for fact, kind, code, value in items:
             if fact.__factid__ is None:  # Experta drops a fact equal to one it holds: never silently for us
@@ -103,7 +121,7 @@ class DiagnosisState:
         self.acc: dict[str, Accumulator] = {}  # conclusion -> running CF
         self.support: dict[str, set] = {}  # code -> reported symptoms beneath it
         self.applied: set = set()  # rule ids already applied (an `any` rule applies once)
-        self.ranking: list = []
+        self.ranking: list[RankRow] = []
 
 
 def premise_value(premise: Premise, known: dict) -> Fraction:
@@ -132,6 +150,7 @@ class DiagnosisEngine(_Engine):
     """Detailed diagnosis: user CFs per symptom in, ranked hypotheses out."""
 
     mode = "diagnosis"
+    state: DiagnosisState  # the running consultation's (set by consult)
 
     def consult(self, symptoms: dict[str, Fraction], emergency: bool = False) -> DiagnosisState:
         """Run one diagnosis. ``symptoms`` maps codes to user CFs (validated by the caller). With
@@ -157,17 +176,18 @@ class DiagnosisEngine(_Engine):
         return state
 
     def apply_rule(self, rule: CFRule, bindings: dict, salience: int):
-        state = self.state
+        state, trace = self.state, self.trace
+        assert trace is not None, "rules fire only inside consult()"
         facts = [bindings[k] for k in sorted((k for k in bindings if k.startswith("f")), key=_bound_index)]
         seen = {f["code"]: f["cf"] for f in facts}
         ids = tuple(f["__factid__"] for f in facts)
         if rule.id in state.applied:  # another alternative of an `any` premise: its value is already in
-            self.trace.firings.append(Firing(rule, salience, ids, seen, note="premise already applied"))
+            trace.firings.append(Firing(rule, salience, ids, seen, note="premise already applied"))
             return
         state.applied.add(rule.id)
         premise = premise_value(rule.premise, state.known)
         if premise <= rule.threshold:
-            self.trace.firings.append(
+            trace.firings.append(
                 Firing(
                     rule,
                     salience,
@@ -187,8 +207,8 @@ class DiagnosisEngine(_Engine):
             support = state.support.setdefault(rule.conclusion, set())
             for code in rule.premise.codes():
                 if code in state.known:
-                    support |= state.support.get(code, ())
-        self.trace.firings.append(
+                    support |= state.support.get(code, _NO_CODES)
+        trace.firings.append(
             Firing(
                 rule,
                 salience,
@@ -204,23 +224,26 @@ class DiagnosisEngine(_Engine):
         )
 
     def publish(self, codes: tuple, name: str, salience: int):
-        state = self.state
+        state, trace = self.state, self.trace
+        assert trace is not None, "rules fire only inside consult()"
         published = {code: state.acc[code].value for code in codes if code in state.acc and state.acc[code].value > 0}
         self._assert([(Evidence(code=code, cf=cf), "evidence", code, cf) for code, cf in published.items()], name)
         state.known.update(published)
-        self.trace.firings.append(Firing(name, salience, (), published, note="findings asserted as evidence"))
+        trace.firings.append(Firing(name, salience, (), published, note="findings asserted as evidence"))
 
     def rank(self, salience: int):
         """Order hypotheses: CF descending; equal CF -> more reported symptoms; still equal -> KB order."""
-        state = self.state
+        state, trace = self.state, self.trace
+        assert trace is not None, "rules fire only inside consult()"
         order = self.hypothesis_order
-        rows = [
+        rows: list[RankRow] = [
             {
                 "code": code,
                 "cf": acc.value,
-                "evidence": len(state.support.get(code, ())),
+                "evidence": len(state.support.get(code, _NO_CODES)),
                 "kb_order": order[code],
                 "conflict": acc.conflict,
+                "rank": 0,  # set below, once sorted (the last key, as before)
             }
             for code, acc in state.acc.items()
             if code in order
@@ -241,9 +264,9 @@ class DiagnosisEngine(_Engine):
         for i, row in enumerate(rows):
             row["rank"] = i + 1
         state.ranking = rows
-        self.trace.ranking = rows
-        self.trace.tie_breaks = ties
-        self.trace.firings.append(Firing("rank", salience, (), {}, note="hypotheses ranked"))
+        trace.ranking = rows
+        trace.tie_breaks = ties
+        trace.firings.append(Firing("rank", salience, (), {}, note="hypotheses ranked"))
 
 
 def _diagnosis_rules(kb: KnowledgeBase) -> dict:
@@ -259,7 +282,7 @@ def _diagnosis_rules(kb: KnowledgeBase) -> dict:
 
         attrs[f"kb_rule_{rule.index}"] = _rule([lhs], salience, rule.index, rule.id, action, rule)
     # A finding is published once, after the highest layer of the rules that conclude it.
-    layer_of = {}
+    layer_of: dict[str, int] = {}
     for rule in kb.rules:
         layer_of[rule.conclusion] = max(layer_of.get(rule.conclusion, 0), rule.stratum)
     for layer in range(top + 1):
@@ -269,10 +292,10 @@ def _diagnosis_rules(kb: KnowledgeBase) -> dict:
         salience = -LAYER_STEP * layer - PUBLISH_OFFSET
         name = f"publish-layer-{layer}"
 
-        def action(engine, bindings, codes=codes, name=name, salience=salience):
+        def publish(engine, bindings, codes=codes, name=name, salience=salience):
             engine.publish(codes, name, salience)
 
-        attrs[f"kb_publish_{layer}"] = _rule([experta.InitialFact()], salience, len(kb.rules) + layer, name, action)
+        attrs[f"kb_publish_{layer}"] = _rule([experta.InitialFact()], salience, len(kb.rules) + layer, name, publish)
     salience = -LAYER_STEP * (top + 1)
 
     def ranking(engine, bindings, salience=salience):
@@ -298,6 +321,7 @@ class ScreeningEngine(_Engine):
     """Quick screening: six answers in, exactly one solution out."""
 
     mode = "screening"
+    winner: Decision | None  # the running consultation's decision (set by decide)
 
     def consult(self, answers: dict[str, str] | None, emergency: bool = False):
         """Run one screening; returns the winning Decision. ``answers`` are validated by the caller. With
@@ -306,6 +330,7 @@ class ScreeningEngine(_Engine):
         self._begin()
         self.winner = None
         if not emergency:
+            assert answers is not None, "the request's parser gives answers unless the gate ended it"
             self._assert(
                 [
                     (Answer(question=q.code, value=answers[q.code]), "answer", q.code, answers[q.code])
@@ -322,7 +347,9 @@ class ScreeningEngine(_Engine):
         # Whatever is still on the agenda matched these answers too: other alternatives of the winner's
         # `any` condition (shown with the winner), or other decisions that lost on salience.
         order = {q.code: i for i, q in enumerate(self.kb.questions)}
-        firing = self.trace.firings[-1]
+        trace = self.trace
+        assert trace is not None, "_begin() started this consultation"
+        firing = trace.firings[-1]
         lost = {}
         for act in reversed(self.agenda.activations):
             decision = act.rule.pakar_meta
@@ -341,11 +368,12 @@ class ScreeningEngine(_Engine):
         firing.fact_ids = tuple(sorted(set(firing.fact_ids)))
         for entry in lost.values():
             entry["via"] = sorted(set(entry["via"]), key=order.get)
-        self.trace.also_matched = list(lost.values())
+        trace.also_matched = list(lost.values())
         return self.winner
 
     def decide(self, decision: Decision, bindings: dict):
         facts = [bindings[k] for k in sorted((k for k in bindings if k.startswith("a")), key=_bound_index)]
+        assert self.trace is not None, "rules fire only inside consult()"
         self.trace.firings.append(
             Firing(
                 decision,

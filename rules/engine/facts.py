@@ -1,4 +1,5 @@
 """The facts a consultation asserts into working memory."""
+
 from __future__ import annotations
 
 from rules.engine._experta import experta

@@ -4,6 +4,7 @@ The first consultation on a thread builds the engine (the Rete network); later o
 each consultation starts with ``reset()``. Engines of KB versions no longer served are dropped when a
 thread meets a new version, so a republished KB does not leak old networks.
 """
+
 from __future__ import annotations
 
 import threading

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING, TypedDict
 
 from kb.model import CFRule, Decision
 from rules.engine.cf import fmt
+
+if TYPE_CHECKING:  # assessment imports Experta; the trace needs its record's type only
+    from rules.engine.assessment import AssessmentTrace
 
 
 @dataclass
@@ -38,6 +42,17 @@ class Firing:
     note: str = ""
 
 
+class RankRow(TypedDict):
+    """One hypothesis of a diagnosis's ranking (rules.engine.engines.DiagnosisEngine.rank)."""
+
+    code: str
+    cf: Fraction
+    evidence: int  # reported symptoms beneath it (the first tie-break)
+    kb_order: int  # its position in the KB, from 1 (the last tie-break)
+    conflict: bool  # certain evidence for and against
+    rank: int  # from 1
+
+
 @dataclass
 class Trace:
     kb_id: str
@@ -46,10 +61,10 @@ class Trace:
     mode: str
     facts: list = field(default_factory=list)
     firings: list = field(default_factory=list)
-    ranking: list = field(default_factory=list)  # diagnosis: list of dicts (see engine)
+    ranking: list[RankRow] = field(default_factory=list)  # diagnosis
     tie_breaks: list = field(default_factory=list)
     also_matched: list = field(default_factory=list)  # screening: decisions that matched but lost
-    assessment: object = None  # triage and case definitions (rules.engine.assessment.AssessmentTrace)
+    assessment: AssessmentTrace | None = None  # triage and case definitions
 
     def to_dict(self) -> dict:
         """A JSON-ready, deterministic rendering (exact decimals as strings)."""
@@ -106,5 +121,5 @@ def _firing(n: int, f: Firing) -> dict:
     return out
 
 
-def _rank(r: dict) -> dict:
+def _rank(r: RankRow) -> dict:
     return {**r, "cf": fmt(r["cf"])}
