@@ -1,4 +1,5 @@
 """``python -m rules`` is the ``pakar`` command."""
+
 import sys
 
 from rules.cli import main

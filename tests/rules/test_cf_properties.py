@@ -1,4 +1,5 @@
 """Properties of the MYCIN/EMYCIN combination over arbitrary exact CFs (hypothesis)."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -43,14 +44,18 @@ def test_zero_is_neutral(x):
     assert combine(x, Fraction(0)) == x
 
 
-@given(st.fractions(min_value=0, max_value=1, max_denominator=1000),
-       st.fractions(min_value=0, max_value=1, max_denominator=1000))
+@given(
+    st.fractions(min_value=0, max_value=1, max_denominator=1000),
+    st.fractions(min_value=0, max_value=1, max_denominator=1000),
+)
 def test_positive_evidence_never_lowers_belief(x, y):
     assert combine(x, y) >= max(x, y)
 
 
-@given(st.fractions(min_value=-1, max_value=0, max_denominator=1000),
-       st.fractions(min_value=-1, max_value=0, max_denominator=1000))
+@given(
+    st.fractions(min_value=-1, max_value=0, max_denominator=1000),
+    st.fractions(min_value=-1, max_value=0, max_denominator=1000),
+)
 def test_evidence_against_accumulates_like_evidence_for(x, y):
     assert combine(x, y) == -combine(-x, -y)
 
