@@ -29,6 +29,7 @@ S2_ANSWERS = {"Q1": "ragu", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "
 S3_ANSWERS = {"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}
 
 EMERGENCY_BOX = re.compile(r"(^|\s)emergency(\s|$)")
+EMERGENCY_STRIP = re.compile(r"(^|\s)emergency-strip(\s|$)")
 
 # The paper's hospital hotline, named by the KB's S1 (the app's HOTLINE_* settings are not set here).
 HOTLINE = ("RS dr. Soebandi Jember", "(0331) 487441", "tel:0331487441")
@@ -48,18 +49,22 @@ SCREENINGS = [
     ids=[f"{r[0]}-{r[3]}-{'other' if r[1] else 'self'}" for r in SCREENINGS],
 )
 def test_quick_screening(page, base_url, bundled_kb, ui, lang, for_other, answers, solution, title):
-    """Home (emergency signs first), language switch, who, six questions with Back once, the result."""
+    """Home (the emergency strip first, the full list of signs after the start buttons), language switch,
+    who, six questions with Back once, the result."""
     kb = bundled_kb
     page.goto(base_url + "/")
     first = page.locator("main > *").first
-    expect(first).to_have_class(EMERGENCY_BOX)
-    expect(first.get_by_role("link", name=ui("id", "Call %(number)s", number="119"))).to_have_attribute(
+    expect(first).to_have_class(EMERGENCY_STRIP)
+    expect(first.get_by_role("link", name=ui("id", "call %(number)s", number="119"))).to_have_attribute(
         "href", "tel:119"
     )
     choose_language(page, lang)
-    expect(page.locator("main > *").first).to_have_class(EMERGENCY_BOX)
+    expect(page.locator("main > *").first).to_have_class(EMERGENCY_STRIP)
     signs, choices = page.locator(".emergency").bounding_box(), page.locator(".choices").bounding_box()
-    assert signs["y"] + signs["height"] <= choices["y"], "the danger signs are not above the choices"
+    assert choices["y"] + choices["height"] <= signs["y"], "the full list of danger signs is not after the choices"
+    expect(
+        page.locator(".emergency").get_by_role("link", name=ui(lang, "Call %(number)s", number="119"))
+    ).to_be_visible()
     expect(page.locator(".emergency h2")).to_have_text(kb.emergency.title.get(lang))
     expect(
         page.locator(".site-header").get_by_role(
