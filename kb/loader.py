@@ -281,6 +281,7 @@ def _emergency(sections) -> Emergency | None:
         d["hotline"]["number"],
         tuple(EmergencySign(s["code"], _text(s["text"])) for s in d["signs"]),
         d["source"],
+        _maybe_text(d.get("question")),
     )
 
 

@@ -208,6 +208,7 @@ class Emergency:
     hotline_number: str
     signs: tuple[EmergencySign, ...]
     source: str
+    question: Text | None = None  # the emergency gate, asked first in both consultations
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,10 @@ def public_body(result: dict, token: str, created_at: datetime) -> dict:
     """A batch result (with its trace) as the API shows it once stored under ``token`` (also the OpenAPI
     document's examples)."""
     body = dict(result)
+    # A result stored before triage existed has neither key. The KB that answered it had no triage section,
+    # so null, as for any KB without one, is true of it (the web page says the same: no triage block).
+    body.setdefault("triage", None)
+    body.setdefault("case_definition", None)
     body["request_id"] = body.pop("id", None)
     body["id"] = token
     body["url"] = url_for("results.show", token=token, _external=True)

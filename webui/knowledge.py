@@ -3,6 +3,7 @@
 The KB is loaded once per process when the app is created; a KB that does not load stops the start with
 its ``file:line`` problems. Views get the KB from :func:`current` and answers from :func:`answer`.
 """
+
 from __future__ import annotations
 
 from flask import current_app
@@ -51,8 +52,10 @@ def hotline(solution_hotline: dict | None) -> dict | None:
     if solution_hotline is None:
         return None
     cfg = current_app.config
-    return {"name": cfg.get("HOTLINE_NAME") or solution_hotline["name"],
-            "number": cfg.get("HOTLINE_NUMBER") or solution_hotline["number"]}
+    return {
+        "name": cfg.get("HOTLINE_NAME") or solution_hotline["name"],
+        "number": cfg.get("HOTLINE_NUMBER") or solution_hotline["number"],
+    }
 
 
 def symptom_groups(knowledge, lang: str) -> list[tuple[str, list]]:
@@ -65,26 +68,44 @@ def describe(knowledge, lang: str) -> dict:
     text = lambda t: t.get(lang) if t is not None else None  # noqa: E731
     emergency = knowledge.emergency
     return {
-        "kb": {"id": knowledge.id, "version": knowledge.short_version, "title": text(knowledge.title),
-               "label": knowledge.label, "review_date": knowledge.review_date},
+        "kb": {
+            "id": knowledge.id,
+            "version": knowledge.short_version,
+            "title": text(knowledge.title),
+            "label": knowledge.label,
+            "review_date": knowledge.review_date,
+        },
         "lang": lang,
         "disclaimer": text(knowledge.disclaimer),
-        "emergency": None if emergency is None else {
-            "title": text(emergency.title), "intro": text(emergency.intro),
+        "emergency": None
+        if emergency is None
+        else {
+            "title": text(emergency.title),
+            "intro": text(emergency.intro),
+            "question": text(emergency.question),
             "hotline": {"name": text(emergency.hotline_name), "number": emergency.hotline_number},
             "signs": [{"code": s.code, "text": text(s.text)} for s in emergency.signs],
         },
         "screening": {
             "answers": [{"code": a.code, "label": text(a.label)} for a in knowledge.answer_options],
-            "questions": [{"code": q.code, "text": text(q.text), "help": text(q.help),
-                           "answers": list(q.answers)} for q in knowledge.questions],
+            "questions": [
+                {"code": q.code, "text": text(q.text), "help": text(q.help), "answers": list(q.answers)}
+                for q in knowledge.questions
+            ],
         },
         "diagnosis": {
-            "scale": [{"code": lv.code, "cf": float(lv.cf), "label": text(lv.label)}
-                      for lv in knowledge.scale],
+            "scale": [{"code": lv.code, "cf": float(lv.cf), "label": text(lv.label)} for lv in knowledge.scale],
             "categories": [c for c, _ in symptom_groups(knowledge, lang)],
-            "symptoms": [{"code": s.code, "name": text(s.name), "question": text(s.question),
-                          "help": text(s.help), "category": s.category} for s in knowledge.symptoms],
+            "symptoms": [
+                {
+                    "code": s.code,
+                    "name": text(s.name),
+                    "question": text(s.question),
+                    "help": text(s.help),
+                    "category": s.category,
+                }
+                for s in knowledge.symptoms
+            ],
             "hypotheses": [{"code": h.code, "name": text(h.name)} for h in knowledge.hypotheses],
         },
     }

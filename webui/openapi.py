@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import current_app
 
 from kb.languages import LANGUAGES
+from kb.model import MET
 from webui import knowledge
 
 BASE = Path(__file__).with_name("openapi.base.json")
@@ -62,6 +63,10 @@ def _enums(schemas: dict, kb) -> None:
     schemas["SymptomCode"]["enum"] = [s.code for s in kb.symptoms]
     schemas["ScaleCf"]["enum"] = [_number(level.cf) for level in kb.scale]
     schemas["ScaleCode"]["enum"] = [level.code for level in kb.scale]
+    schemas["DefinitionStatus"]["enum"] = list(MET.values())
+    if kb.triage is not None:  # a KB without triage answers null in both keys: no codes to list
+        schemas["TriageLevel"]["enum"] = [level.code for level in kb.triage.levels]
+        schemas["CriterionCode"]["enum"] = [c.code for c in kb.triage.criteria]
     answers = schemas["ScreeningRequest"]["properties"]["answers"]
     answers["required"] = [q.code for q in kb.questions]
     # Answers are read case-insensitively, so the request names them in examples; the result's are exact.
@@ -93,6 +98,11 @@ def _descriptions(schemas: dict, kb) -> None:
     add(schemas["ScreeningResult"]["properties"]["solution"], f"This KB's solutions: {solutions}.")
     hypotheses = ", ".join(f"{h.code} {_en(h.name)}" for h in kb.hypotheses)
     add(schemas["DiagnosisResult"]["properties"]["diagnosis"], f"This KB's hypotheses: {hypotheses}.")
+    if kb.triage is not None:
+        levels = "; ".join(f"`{level.code}`: {_en(level.title)}" for level in kb.triage.levels)
+        add(schemas["TriageLevel"], f"This KB's levels: {levels}.")
+        name = _en(kb.triage.case_definition_name)
+        add(schemas["CaseDefinition"], f"This KB reports the definitions of the {name}.")
     for node in (
         schemas["ScreeningResult"]["properties"]["kb_version"],
         schemas["DiagnosisResult"]["properties"]["kb_version"],
@@ -104,7 +114,7 @@ def _descriptions(schemas: dict, kb) -> None:
 
 def _request_examples(kb) -> dict:
     """Requests any KB can answer: every question's first or last answer; the first symptoms at the scale's
-    top levels, as numbers and as codes."""
+    top levels, as numbers and as codes; the emergency gate answered yes (both modes) and no."""
     top = [level for level in reversed(kb.scale) if level.cf > 0]
     return {
         "screening": (
@@ -132,6 +142,18 @@ def _request_examples(kb) -> dict:
         "diagnosisLevelCodes": (
             "Detailed diagnosis, certainties as scale codes",
             {"mode": "diagnosis", "symptoms": {s.code: top[i % len(top)].code for i, s in enumerate(kb.symptoms[:2])}},
+        ),
+        "screeningEmergency": (
+            "Quick screening ended at the emergency gate (a danger sign now): no answers needed",
+            {"mode": "screening", "lang": "en", "emergency": True},
+        ),
+        "diagnosisNoEmergency": (
+            "Detailed diagnosis after the emergency gate was answered no",
+            {"mode": "diagnosis", "emergency": False, "symptoms": {kb.symptoms[0].code: _number(top[0].cf)}},
+        ),
+        "diagnosisEmergency": (
+            "Detailed diagnosis ended at the emergency gate",
+            {"mode": "diagnosis", "emergency": True},
         ),
     }
 
@@ -168,7 +190,7 @@ def _examples(doc: dict, kb) -> None:
     schemas["Certainty"]["examples"] = [_number(top.cf), top.code]
 
     responses = doc["components"]["responses"]
-    for name in ("screening", "diagnosis"):
+    for name in ("screening", "diagnosis", "screeningEmergency", "diagnosisEmergency"):
         answered = api.public_body(knowledge.answer(requests[name][1]), EXAMPLE_RECEIPT, EXAMPLE_CREATED)
         for response in ("Created", "Stored"):
             responses[response]["content"]["application/json"]["examples"][name] = {

@@ -117,6 +117,9 @@ REQUESTS = {
         "symptoms": {"GC03": "pasti", "GC04": "kemungkinan_besar", "GC05": "tidak"},
     },
     "diagnosis nothing reported": {"mode": "diagnosis", "symptoms": {}},
+    "screening, gate answered no": {"mode": "screening", "emergency": False, "answers": ALL_NO},
+    "screening, gate answered yes": {"mode": "screening", "id": "g1", "lang": "en", "emergency": True},
+    "diagnosis, gate answered yes with symptoms": {"mode": "diagnosis", "emergency": True, "symptoms": {"GC06": 1}},
 }
 
 
@@ -193,7 +196,7 @@ def test_diagnosis_exact_values(client, request_body, fields, ranking):
         (
             {**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"},
             "S1",
-            "Kemungkinan besar Anda tertular COVID-19",
+            "Jawaban Anda cocok dengan tanda COVID-19 yang paling serius dalam model ini",
             {"name": "RS dr. Soebandi Jember", "number": "(0331) 487441"},
         ),
         ({**ALL_NO, "Q6": "ya"}, "S2", "Ada kemungkinan Anda tertular COVID-19", None),
@@ -204,6 +207,83 @@ def test_screening_exact_values(client, answers, solution, title, hotline):
     body = _post(client, {"mode": "screening", "answers": answers}).get_json()
     assert (body["solution"], body["title"], body["hotline"]) == (solution, title, hotline)
     assert body["answers"] == answers
+
+
+# Triage and the official case definitions (kb/covid19/triage.yaml): (level, deciding rule, suspect, probable).
+TRIAGE = [
+    pytest.param({"mode": "screening", "answers": ALL_NO}, ("self_care", None, "not_met", "not_met"), id="all no"),
+    pytest.param(
+        {"mode": "screening", "answers": {**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"}},
+        ("see_doctor_today", "T04", "met", "unknown"),
+        id="contact, fever, short of breath",
+    ),
+    pytest.param(
+        {"mode": "screening", "answers": {**ALL_NO, "Q1": "ya", "Q2": "ya", "Q4": "ya"}},
+        ("test_and_isolate", "T07", "met", "unknown"),
+        id="contact, dry cough, fever",
+    ),
+    pytest.param(
+        {"mode": "diagnosis", "symptoms": {"GC03": 1, "GC04": 1, "GC05": 1}},
+        ("test_and_isolate", "T07", "met", "unknown"),
+        id="fever, dry cough, certain contact",
+    ),
+    pytest.param(DIAGNOSIS, ("test_and_isolate", "T08", "unknown", "unknown"), id="fever, likely dry cough"),
+    pytest.param(
+        {"mode": "diagnosis", "symptoms": {"GC06": 1, "GC08": 1, "GC20": 1}},
+        ("emergency", "T02", "not_met", "not_met"),
+        id="three red flags",
+    ),
+    pytest.param(
+        {"mode": "diagnosis", "symptoms": {"GC13": 1}}, ("self_care", None, "not_met", "not_met"), id="diabetes"
+    ),
+    pytest.param({"mode": "screening", "emergency": True}, ("emergency", "T01", "unknown", "unknown"), id="gate yes"),
+    pytest.param(
+        {"mode": "diagnosis", "emergency": True, "symptoms": {"GC03": 1}},
+        ("emergency", "T01", "unknown", "unknown"),
+        id="gate yes, diagnosis",
+    ),
+]
+
+
+@pytest.mark.parametrize("request_body, expected", TRIAGE)
+def test_every_result_carries_triage_and_the_case_definition(client, request_body, expected):
+    body = _post(client, request_body).get_json()
+    triage, definition = body["triage"], body["case_definition"]
+    assert (triage["level"], triage["rule"], definition["suspect"], definition["probable"]) == expected
+    assert set(triage) == {"level", "rule", "title", "advice"}
+    assert definition["source"] == (
+        "Definisi kasus Kementerian Kesehatan (KMK HK.01.07/MENKES/413/2020, revisi 5, 2020)"
+    )
+    assert client.get(f"{POST_URL}/{body['id']}").get_json() == body
+
+
+@pytest.mark.parametrize(
+    "lang, title, source",
+    [
+        (
+            "id",
+            "Darurat: hubungi 119 atau segera ke IGD sekarang",
+            "Definisi kasus Kementerian Kesehatan (KMK HK.01.07/MENKES/413/2020, revisi 5, 2020)",
+        ),
+        (
+            "en",
+            "Emergency: call 119 or go to the emergency department now",
+            "Indonesian Ministry of Health case definition (KMK HK.01.07/MENKES/413/2020, revision 5, 2020)",
+        ),
+    ],
+)
+@pytest.mark.parametrize("mode", ["screening", "diagnosis"])
+def test_the_gate_answered_yes_is_the_emergency_result(client, row_count, mode, lang, title, source):
+    body = _post(client, {"mode": mode, "lang": lang, "emergency": True}).get_json()
+    assert row_count() == 1
+    assert body["emergency"] is True
+    assert body["triage"]["title"] == title
+    assert body["case_definition"] == {"suspect": "unknown", "probable": "unknown", "source": source}
+    assert body["hotline"]["number"] == "119"
+    if mode == "screening":
+        assert (body["solution"], body["answers"]) == (None, {})
+    else:
+        assert (body["diagnosis"], body["ranking"], body["symptoms"]) == (None, [], [])
 
 
 def test_what_is_stored_is_the_request_and_the_result(app, client):
@@ -228,6 +308,7 @@ KB_TEXTS = {
         "PC01": "Suspek COVID-19",
         "title": "Deteksi Dini COVID-19",
         "E-title": "Tanda bahaya: segera ke IGD atau hubungi 119",
+        "gate": "Apakah Anda (atau orang yang Anda dampingi) mengalami salah satu tanda ini sekarang?",
         "disclaimer": "Pakar hanyalah alat bantu skrining, bukan diagnosis.",
     },
     "en": {
@@ -239,6 +320,7 @@ KB_TEXTS = {
         "PC01": "Suspect COVID-19",
         "title": "COVID-19 Early Detection",
         "E-title": "Danger signs: go to the emergency department or call 119 now",
+        "gate": "Do you (or the person you are helping) have any of these signs right now?",
         "disclaimer": "Pakar is only a screening aid, not a diagnosis.",
     },
 }
@@ -282,6 +364,7 @@ def test_kb_in_each_language(client, lang):
         ("PC02", "Probable COVID-19"),
     ]
     assert body["emergency"]["title"] == texts["E-title"]
+    assert body["emergency"]["question"] == texts["gate"]
     assert body["emergency"]["hotline"]["number"] == "119"
     assert [s["code"] for s in body["emergency"]["signs"]] == ["E01", "E02", "E03", "E04", "E05", "E06"]
 
@@ -451,6 +534,11 @@ BAD_REQUESTS = [
     ("certainty a word", {"mode": "diagnosis", "symptoms": {"GC03": "sure"}}, "bad_certainty"),
     ("certainty an object", {"mode": "diagnosis", "symptoms": {"GC03": {"cf": 1}}}, "bad_certainty"),
     ("certainty a level label", {"mode": "diagnosis", "symptoms": {"GC03": "Pasti Iya"}}, "bad_certainty"),
+    ("emergency as text", {"mode": "screening", "emergency": "ya", "answers": ALL_NO}, "bad_emergency"),
+    ("emergency 1", {"mode": "diagnosis", "emergency": 1, "symptoms": {}}, "bad_emergency"),
+    ("emergency null", {"mode": "diagnosis", "emergency": None}, "bad_emergency"),
+    ("gate no without answers", {"mode": "screening", "emergency": False}, "missing_answers"),
+    ("gate yes with a bad answer", {"mode": "screening", "emergency": True, "answers": {"Q1": "x"}}, "bad_answer"),
 ]
 
 

@@ -170,7 +170,23 @@ def test_every_example_fits_its_schema(contract, pointer):
         assert errors == [], name
 
 
-@pytest.mark.parametrize("name", ["screening", "screeningLastAnswers", "diagnosis", "diagnosisLevelCodes"])
+REQUEST_EXAMPLES = [
+    "screening",
+    "screeningLastAnswers",
+    "diagnosis",
+    "diagnosisLevelCodes",
+    "screeningEmergency",
+    "diagnosisNoEmergency",
+    "diagnosisEmergency",
+]
+
+
+def test_the_request_examples_are_these(contract):
+    examples = contract.at("/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json/examples")
+    assert sorted(examples) == sorted(REQUEST_EXAMPLES)  # the served JSON sorts keys
+
+
+@pytest.mark.parametrize("name", REQUEST_EXAMPLES)
 def test_request_examples_are_answered(client, contract, name):
     example = contract.at(
         f"/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json/examples/{name}/value"
@@ -189,6 +205,10 @@ def _outcome(result: dict) -> tuple:
         result.get("solution"),
         result.get("answers"),
         result.get("diagnosis"),
+        result.get("emergency"),
+        (result["triage"]["level"], result["triage"]["rule"]),
+        result["case_definition"]["suspect"],
+        result["case_definition"]["probable"],
         result.get("cf"),
         [(r["code"], r["cf"]) for r in result.get("ranking", [])],
         [(s["code"], s["cf"]) for s in result.get("symptoms", [])],
@@ -196,7 +216,7 @@ def _outcome(result: dict) -> tuple:
     )
 
 
-@pytest.mark.parametrize("name", ["screening", "diagnosis"])
+@pytest.mark.parametrize("name", ["screening", "diagnosis", "screeningEmergency", "diagnosisEmergency"])
 def test_response_examples_are_what_the_request_examples_get(client, contract, name):
     request_body = contract.at(
         f"/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json/examples/{name}/value"
@@ -266,6 +286,9 @@ def test_another_kb_gets_its_own_codes_and_examples(mini_app):
         "languages": ["id", "en"],
         "version": mini.short_version,
     }
+    # No triage section: no levels or criteria to list, and both keys of every result are null.
+    assert "enum" not in doc["components"]["schemas"]["TriageLevel"]
+    assert "enum" not in doc["components"]["schemas"]["CriterionCode"]
     contract = Contract(doc)
     examples = contract.at("/paths/~1api~1v1~1consultations/post/requestBody/content/application~1json/examples")
     assert examples["diagnosis"]["value"]["symptoms"] == {"GC01": 1, "GC02": 0.8, "GC03": 0.4}
@@ -273,9 +296,39 @@ def test_another_kb_gets_its_own_codes_and_examples(mini_app):
         response = client.post(CONSULTATIONS, json=example["value"])
         assert response.status_code == 201, name
         contract.check_operation(response, CONSULTATIONS, "POST")
+        assert (response.get_json()["triage"], response.get_json()["case_definition"]) == (None, None), name
     created = contract.at("/components/responses/Created/content/application~1json/examples")
     assert created["diagnosis"]["value"]["kb_version"] == mini.short_version
     assert [r["code"] for r in created["diagnosis"]["value"]["ranking"]] == ["PC01", "PC02"]
+
+
+def test_the_triage_enums_are_the_bundled_kbs_levels_criteria_and_statuses(contract, bundled):
+    assert contract.at("/components/schemas/TriageLevel/enum") == [
+        "emergency",
+        "see_doctor_today",
+        "test_and_isolate",
+        "self_care",
+    ]
+    assert contract.at("/components/schemas/CriterionCode/enum") == [c.code for c in bundled.triage.criteria]
+    assert contract.at("/components/schemas/CriterionCode/enum")[:3] == ["emergency_now", "fever", "cough"]
+    assert contract.at("/components/schemas/DefinitionStatus/enum") == ["met", "not_met", "unknown"]
+    levels = contract.at("/components/schemas/TriageLevel/description")
+    assert "`emergency`: Emergency: call 119 or go to the emergency department now" in levels
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "/components/schemas/ScreeningResult",
+        "/components/schemas/DiagnosisResult",
+        "/components/schemas/ScreeningEmergencyResult",
+        "/components/schemas/DiagnosisEmergencyResult",
+    ],
+)
+def test_every_result_schema_requires_triage_and_case_definition(contract, pointer):
+    schema = contract.at(pointer)
+    assert {"triage", "case_definition"} <= set(schema["required"])
+    assert schema["properties"]["triage"]["oneOf"] == [{"$ref": "#/components/schemas/Triage"}, {"type": "null"}]
 
 
 def test_code_pattern_fits_every_code_of_the_bundled_kb(contract, bundled):
@@ -312,6 +365,21 @@ def test_request_schema_accepts_every_form_of_a_certainty(contract, certainty):
 @pytest.mark.parametrize(
     "request_body",
     [
+        pytest.param({"mode": "screening", "emergency": True}, id="screening gate yes"),
+        pytest.param({"mode": "diagnosis", "emergency": True}, id="diagnosis gate yes"),
+        pytest.param({"mode": "diagnosis", "emergency": True, "symptoms": {"GC03": 1}}, id="gate yes with symptoms"),
+        pytest.param({"mode": "screening", "emergency": False, "answers": ALL_NO}, id="gate no"),
+        pytest.param({"mode": "diagnosis", "emergency": False, "symptoms": {}}, id="gate no, nothing reported"),
+    ],
+)
+def test_request_schema_accepts_what_the_api_answers(client, contract, request_body):
+    contract.validator("/components/schemas/ConsultationRequest").validate(request_body)
+    assert client.post(CONSULTATIONS, json=request_body).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
         {"mode": "diagnosis"},
         {"mode": "diagnosis", "symptoms": {"GC03": 1}, "answers": {}},
         {"mode": "screening", "answers": ALL_NO, "lang": "fr"},
@@ -319,8 +387,24 @@ def test_request_schema_accepts_every_form_of_a_certainty(contract, certainty):
         {"mode": "diagnosis", "symptoms": {"GC03": 1.2}},
         {"mode": "other", "symptoms": {}},
         [],
+        {"mode": "screening", "emergency": False},
+        {"mode": "diagnosis", "emergency": "yes", "symptoms": {}},
+        {"mode": "diagnosis", "emergency": None, "symptoms": {}},
+        {"mode": "screening", "emergency": True, "answers": {"Q1": "ya"}},
     ],
-    ids=["no symptoms", "extra key", "lang fr", "id object", "certainty above 1", "bad mode", "array"],
+    ids=[
+        "no symptoms",
+        "extra key",
+        "lang fr",
+        "id object",
+        "certainty above 1",
+        "bad mode",
+        "array",
+        "gate no, no answers",
+        "emergency text",
+        "emergency null",
+        "gate yes, answers incomplete",
+    ],
 )
 def test_request_schema_refuses_what_the_api_refuses(client, contract, request_body):
     assert not contract.validator("/components/schemas/ConsultationRequest").is_valid(request_body)
@@ -351,6 +435,42 @@ REAL = [
         201,
     ),
     ("diagnosis nothing", "post", CONSULTATIONS, {"mode": "diagnosis", "symptoms": {}}, None, CONSULTATIONS, 201),
+    (
+        "screening gate yes",
+        "post",
+        CONSULTATIONS,
+        {"mode": "screening", "id": "g1", "lang": "en", "emergency": True},
+        None,
+        CONSULTATIONS,
+        201,
+    ),
+    (
+        "diagnosis gate yes",
+        "post",
+        CONSULTATIONS,
+        {"mode": "diagnosis", "emergency": True, "symptoms": {"GC03": 1, "GC06": "pasti"}},
+        None,
+        CONSULTATIONS,
+        201,
+    ),
+    (
+        "screening gate no",
+        "post",
+        CONSULTATIONS,
+        {"mode": "screening", "emergency": False, "answers": {**ALL_NO, "Q4": "ya", "Q5": "ya"}},
+        None,
+        CONSULTATIONS,
+        201,
+    ),
+    (
+        "bad emergency",
+        "post",
+        CONSULTATIONS,
+        {"mode": "diagnosis", "id": 4, "emergency": "ya", "symptoms": {}},
+        None,
+        CONSULTATIONS,
+        400,
+    ),
     (
         "diagnosis codes",
         "post",
@@ -481,6 +601,8 @@ def test_stored_result_read_and_deleted_fit_the_documented_schemas(client, contr
     for request_body in (
         {"mode": "screening", "lang": lang, "answers": {**ALL_NO, "Q2": "ya"}},
         {"mode": "diagnosis", "lang": lang, "symptoms": {"GC01": 0.8, "GC03": 0.6, "GC04": 0.4}},
+        {"mode": "screening", "lang": lang, "emergency": True},
+        {"mode": "diagnosis", "lang": lang, "emergency": True, "symptoms": {"GC06": 1}},
     ):
         created = client.post(CONSULTATIONS, json=request_body)
         contract.check_operation(created, CONSULTATIONS, "POST")
@@ -491,6 +613,24 @@ def test_stored_result_read_and_deleted_fit_the_documented_schemas(client, contr
         deleted = client.delete(url)
         assert deleted.status_code == 204
         contract.check_operation(deleted, ONE, "DELETE")
+
+
+@pytest.mark.parametrize("mode", ["screening", "diagnosis"])
+def test_a_result_stored_before_triage_existed_reads_with_both_keys_null(app, client, contract, mode):
+    """A row stored before issue 8 has no ``triage``/``case_definition`` and no assessment in its trace: the
+    GET fills both keys with null (its KB had no triage section) and the body fits the document."""
+    body = {"mode": "screening", "answers": ALL_NO} if mode == "screening" else {"mode": "diagnosis", "symptoms": {}}
+    with app.app_context():
+        result = knowledge.answer(body)
+        old = {k: v for k, v in result.items() if k not in ("triage", "case_definition")}
+        old["trace"] = {k: v for k, v in result["trace"].items() if k != "assessment"}
+        token = store.save(body, old, for_other=False)
+    read = client.get(f"{CONSULTATIONS}/{token}")
+    assert read.status_code == 200
+    contract.check_operation(read, ONE, "GET")
+    got = read.get_json()
+    assert (got["triage"], got["case_definition"]) == (None, None)
+    assert "assessment" not in got["trace"]
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
