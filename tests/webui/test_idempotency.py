@@ -19,24 +19,35 @@ DIAGNOSIS = {"mode": "diagnosis", "symptoms": {"GC03": "pasti", "GC04": "hampir_
 KEY = "8e03978e-40d5-43e8-bc93-6894a57f9324"
 
 
-def _form_fields(visitor, url: str) -> dict:
-    visitor.get(url)
-    return visitor.fields(visitor.form())
+def _past_the_gate(visitor, url: str):
+    """Open ``url`` and answer the emergency gate "no" when there is one (a consultation's first page)."""
+    response = visitor.get(url)
+    if visitor.dom.find_all("button", name="emergency"):
+        response = visitor.submit({"emergency": "no"})
+        response = visitor.get(response.headers["Location"])
+    return response
+
+
+def _diagnosis_form(visitor) -> tuple[str, dict]:
+    """The diagnosis form's action and the fields a browser would send, with GC03 "pasti" chosen."""
+    _past_the_gate(visitor, "/diagnosis")
+    form = visitor.form()
+    return form.attrs["action"], {**visitor.fields(form), "GC03": "pasti"}
 
 
 # --- the web forms -----------------------------------------------------------------------------------
 
 
 def test_the_diagnosis_form_carries_a_fresh_key_each_time_it_is_shown(visitor):
-    first = _form_fields(visitor, "/diagnosis")[submissions.FIELD]
-    second = _form_fields(visitor, "/diagnosis")[submissions.FIELD]
+    first = _diagnosis_form(visitor)[1][submissions.FIELD]
+    second = _diagnosis_form(visitor)[1][submissions.FIELD]
     assert submissions.FORM_KEY.fullmatch(first)
     assert first != second
 
 
 def test_three_quick_posts_of_one_diagnosis_form_store_one_result(visitor, row_count):
-    data = {**_form_fields(visitor, "/diagnosis"), "GC03": "pasti"}
-    responses = [visitor.post("/diagnosis", data=data) for _ in range(3)]
+    action, data = _diagnosis_form(visitor)
+    responses = [visitor.post(action, data=data) for _ in range(3)]
     assert [r.status_code for r in responses] == [302, 302, 302]
     assert len({r.headers["Location"] for r in responses}) == 1
     assert responses[0].headers["Location"].startswith("/r/")
@@ -47,45 +58,62 @@ def test_the_same_answers_shown_again_are_a_new_submission(visitor, row_count):
     """A form shown twice is two submissions, even with the same answers (a second person, a re-check)."""
     locations = set()
     for _ in range(2):
-        data = {**_form_fields(visitor, "/diagnosis"), "GC03": "pasti"}
-        locations.add(visitor.post("/diagnosis", data=data).headers["Location"])
+        action, data = _diagnosis_form(visitor)
+        locations.add(visitor.post(action, data=data).headers["Location"])
     assert len(locations) == 2
     assert row_count() == 2
 
 
 def test_a_post_without_a_key_is_still_stored(visitor, row_count):
     """An old page (before keys) or a client without the field: stored as before, nothing refused."""
-    data = {**_form_fields(visitor, "/diagnosis"), "GC03": "pasti"}
+    action, data = _diagnosis_form(visitor)
     del data[submissions.FIELD]
-    assert visitor.post("/diagnosis", data=data).status_code == 302
+    assert visitor.post(action, data=data).status_code == 302
     assert row_count() == 1
 
 
-def _screening_last_step(visitor) -> dict:
-    """Walk the screening to its last question; return that form's fields with an answer chosen."""
-    visitor.get("/screening")
-    response = visitor.submit({"for_other": "0"})
-    while response.status_code == 302:
-        visitor.get(response.headers["Location"])
-        fields = visitor.fields(visitor.form())
-        radios = visitor.dom.find_all("input", type="radio")
+def _screening_last_step(visitor) -> tuple[str, dict]:
+    """Walk the screening (gate "no", for myself, each question's last answer) to its last question; return
+    that form's action and fields with an answer chosen."""
+    response = _past_the_gate(visitor, "/screening")
+    for _ in range(20):
+        if response.status_code == 302:
+            response = visitor.get(response.headers["Location"])
+            continue
+        form = visitor.form()
+        action, fields = form.attrs["action"], visitor.fields(form)
+        radios = form.find_all("input", type="radio")
+        if radios and radios[0].attrs["name"] == "for_other":
+            response = visitor.post(action, data={**fields, "for_other": "0"})
+            continue
         fields["answer"] = radios[-1].attrs["value"]
         if submissions.FIELD in fields:
-            return fields
-        response = visitor.post(visitor.form().attrs["action"], data={**fields, "action": "next"})
+            return action, fields
+        response = visitor.post(action, data={**fields, "action": "next"})
     raise AssertionError(f"the screening stopped at {visitor.response.request.path} ({response.status_code})")
 
 
-def test_only_the_screenings_last_step_carries_a_key(visitor):
-    fields = _screening_last_step(visitor)
+def test_the_screenings_last_step_carries_a_key(visitor):
+    _action, fields = _screening_last_step(visitor)
     assert submissions.FORM_KEY.fullmatch(fields[submissions.FIELD])
 
 
 def test_three_quick_posts_of_the_screenings_last_step_store_one_result(visitor, row_count):
-    fields = _screening_last_step(visitor)
-    action = visitor.form().attrs["action"]
+    action, fields = _screening_last_step(visitor)
     responses = [visitor.post(action, data={**fields, "action": "next"}) for _ in range(3)]
     # The first post ends the wizard; the others still reach the first receipt (not "start again").
+    assert {r.headers["Location"] for r in responses} == {responses[0].headers["Location"]}
+    assert responses[0].headers["Location"].startswith("/r/")
+    assert row_count() == 1
+
+
+@pytest.mark.parametrize("url", ["/screening", "/diagnosis"])
+def test_three_quick_yes_posts_at_the_emergency_gate_store_one_result(visitor, row_count, url):
+    visitor.get(url)
+    form = visitor.form()
+    action, fields = form.attrs["action"], {**visitor.fields(form), "emergency": "yes"}
+    assert submissions.FORM_KEY.fullmatch(fields[submissions.FIELD])
+    responses = [visitor.post(action, data=fields) for _ in range(3)]
     assert {r.headers["Location"] for r in responses} == {responses[0].headers["Location"]}
     assert responses[0].headers["Location"].startswith("/r/")
     assert row_count() == 1
@@ -276,13 +304,13 @@ def test_two_simultaneous_api_posts_with_one_key_and_different_bodies(app, row_c
 
 
 def test_two_simultaneous_form_posts_with_one_key_store_one_result(app, visitor, row_count, both_reach_the_insert):
-    data = {**_form_fields(visitor, "/diagnosis"), "GC03": "pasti"}
+    action, data = _diagnosis_form(visitor)
     cookie = visitor.client.get_cookie("session")
 
     def post():
         client = app.test_client()
         client.set_cookie(cookie.key, cookie.value)
-        return client.post("/diagnosis", data=data)
+        return client.post(action, data=data)
 
     responses = _at_once(2, post)
     assert [r.status_code for r in responses] == [302, 302]

@@ -34,9 +34,14 @@ def _tour(visitor) -> dict[str, str]:
         for url in ("/", "/info/terms", "/screening", "/diagnosis", "/no/such/page"):
             pages[f"{url} {lang}"] = visitor.get(url).get_data(as_text=True)
         visitor.get("/diagnosis")
+        if visitor.dom.find_all("button", name="emergency"):  # the emergency gate first
+            visitor.get(visitor.submit({"emergency": "no"}).location)
+        pages[f"diagnosis form {lang}"] = visitor.text
         result = visitor.submit({"GC03": "pasti"}).location
         pages[f"result {lang}"] = visitor.get(result).get_data(as_text=True)
         visitor.get("/screening")
+        if visitor.dom.find_all("button", name="emergency"):
+            visitor.get(visitor.submit({"emergency": "no"}).location)
         visitor.submit({"for_other": "0"})
         pages[f"/screening/1 {lang}"] = visitor.get("/screening/1").get_data(as_text=True)
     return pages
