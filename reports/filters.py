@@ -7,9 +7,11 @@ the PDF renderer (:func:`reports.render.environment`), so screen, paper and PDF 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
+from babel.dates import format_date, format_datetime, format_time, get_timezone
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
@@ -91,4 +93,17 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg)
 
 
-FILTERS = {"percent": percent, "cf": cf, "bar_width": bar_width, "bullets": bullets, "qr_svg": qr_svg}
+def when(moment: datetime, lang: str = "id", zone: str = "Asia/Jakarta") -> str:
+    """A stored time (UTC) for people: the date and the time in ``zone``, in the page's language, with the
+    zone's Indonesian abbreviation where it has one (``1 Maret 2024 15.30 WIB`` / ``1 March 2024 3:30 PM WIB``).
+    A naive time is read as UTC (how the database gives it back)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    tz = get_timezone(zone)
+    local = moment.astimezone(tz)
+    # Indonesia's zones are named WIB, WITA and WIT in every language; CLDR has those names in Indonesian.
+    label = format_datetime(moment, "zzz", tzinfo=tz, locale="id")
+    return f"{format_date(local, 'long', locale=lang)} {format_time(local, 'short', locale=lang)} {label}"
+
+
+FILTERS = {"when": when, "percent": percent, "cf": cf, "bar_width": bar_width, "bullets": bullets, "qr_svg": qr_svg}

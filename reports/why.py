@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from kb.model import KnowledgeBase
+from reports import assessment
 from rules.results import DiagnosisResult, Result
 
 
@@ -52,4 +53,5 @@ def steps(kb: KnowledgeBase, result: Result, lang: str) -> list[WhyStep]:
     return out
 
 
-GLOBALS = {"why_steps": steps}
+GLOBALS = {"why_steps": steps, **assessment.GLOBALS}
+"""Every function the report templates call (this module's and :mod:`reports.assessment`'s)."""

@@ -5,7 +5,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 
@@ -40,7 +51,9 @@ def keep(req: dict, for_other: bool, clear: str | None = None):
 def _stored(token):
     row = store.get(token)
     if row is None:
-        abort(404)
+        # An expired or deleted result: say how long results are kept (a plain 404 page otherwise).
+        days = current_app.config["RETENTION_DAYS"]
+        abort(make_response(render_template("result_missing.html", retention_days=days), 404))
     return row
 
 
@@ -49,20 +62,28 @@ def result_context(row, token):
     kb = knowledge.current()
     lang = current_lang()
     stored = row.result
-    if lang != row.lang and row.kb_version == kb.short_version:
-        # Same KB, other language: re-run the stored request (deterministic) for the texts only.
+    trace = row.trace
+    same_kb = row.kb_version == kb.short_version
+    if same_kb and (lang != row.lang or "triage" not in stored):
+        # Same KB, other language, or a result stored before results carried triage and the case
+        # definitions: re-run the stored request (deterministic) for the texts and those outcomes. Another
+        # KB version cannot be re-run: the page then says that the triage advice cannot be added.
         stored = knowledge.answer({**row.request, "lang": lang})
+        if "assessment" not in (trace or {}):
+            trace = stored.get("trace")
     hotline = knowledge.hotline(stored.get("hotline")) if row.mode == "screening" else None
     url = url_for("results.show", token=token, _external=True)
     # The templates get the typed record: exact numbers, the ranking reason and the CF steps of the trace.
     return {
         "kb": kb,
         "row": row,
-        "result": knowledge.read_result(stored, row.trace),
+        "result": knowledge.read_result(stored, trace),
         "token": token,
         "url": url,
         "hotline": hotline,
-        "stale": row.kb_version != kb.short_version,
+        "stale": not same_kb,
+        "timezone": current_app.config.get("TIMEZONE") or "Asia/Jakarta",
+        "retention_days": current_app.config["RETENTION_DAYS"],
     }
 
 

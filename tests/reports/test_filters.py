@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from decimal import Decimal
 from fractions import Fraction
 
@@ -12,7 +13,7 @@ from markupsafe import Markup
 
 import reports
 from reports import filters
-from reports.filters import bar_width, bullets, cf, percent, qr_svg
+from reports.filters import bar_width, bullets, cf, percent, qr_svg, when
 
 PERCENTS = [
     # value, language, text
@@ -191,4 +192,25 @@ def test_the_report_environment_uses_these_filters():
         "bar_width": bar_width,
         "bullets": bullets,
         "qr_svg": qr_svg,
+        "when": when,
     }
+
+
+WHEN = [
+    # stored time (UTC, or naive = UTC), language, zone, text
+    pytest.param(
+        datetime(2024, 3, 1, 8, 30, tzinfo=timezone.utc), "id", "Asia/Jakarta", "1 Maret 2024 15.30 WIB", id="id-wib"
+    ),
+    pytest.param(
+        datetime(2024, 3, 1, 8, 30), "en", "Asia/Jakarta", "March 1, 2024 3:30\u202fPM WIB", id="en-naive-wib"
+    ),
+    # past midnight in Jakarta: the local date, not UTC's
+    pytest.param(datetime(2024, 3, 1, 20, 5), "id", "Asia/Jakarta", "2 Maret 2024 03.05 WIB", id="id-next-day"),
+    pytest.param(datetime(2024, 3, 1, 8, 30), "id", "Asia/Makassar", "1 Maret 2024 16.30 WITA", id="id-wita"),
+    pytest.param(datetime(2024, 3, 1, 8, 30), "en", "Asia/Jayapura", "March 1, 2024 5:30\u202fPM WIT", id="en-wit"),
+]
+
+
+@pytest.mark.parametrize("moment, lang, zone, text", WHEN)
+def test_when_is_local_time_in_the_page_language(moment, lang, zone, text):
+    assert when(moment, lang, zone) == text

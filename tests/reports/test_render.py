@@ -151,41 +151,42 @@ def test_screening_lists_the_six_questions_and_answers(kb, gettext, lang):
     ]
     assert len(answers) == 6
     assert 'href="tel:0331487441">(0331) 487441</a>' in html
-    assert 'class="outcome outcome-s1"' in html
+    assert 'class="part model outcome-s1"' in html
 
 
 DIAGNOSIS_TEXTS = [
     # language, outcome heading, certainty, chart rows (code, percent, CF, bar width), symptoms, why
     (
         "id",
-        "PC01</span> Suspek COVID-19",
+        'PC01</span> <span class="closest-name">Suspek COVID-19',
         "94,6%",
         [("PC01", "94,6%", "0,946", "94.56"), ("PC02", "92%", "0,92", "92")],
-        [
+        [  # in the KB's groups: breathing first, then general
             ("Pilek atau hidung tersumbat", "Mungkin Iya"),
-            ("Demam di atas 38 °C", "Hampir Pasti Iya"),
             ("Batuk kering", "Kemungkinan Besar Iya"),
+            ("Demam di atas 38 °C", "Hampir Pasti Iya"),
         ],
-        "PC01 Suspek COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (94,6%) lebih tinggi daripada PC02 "
+        "PC01 Suspek COVID-19 ditampilkan lebih dulu: skor kecocokannya (94,6%) lebih tinggi daripada PC02 "
         "Probable COVID-19 (92%).",
         # Each step is MYCIN's combination by hand: 0.8×0.4 = 0.32; 0.32 + 0.8×0.68 = 0.864; 0.864 + 0.6×0.136 = 0.9456.
         [
-            "Pilek atau hidung tersumbat — Anda menjawab “Mungkin Iya”: keyakinan 0% → 32%",
-            "Demam di atas 38 °C — Anda menjawab “Hampir Pasti Iya”: keyakinan 32% → 86,4%",
-            "Batuk kering — Anda menjawab “Kemungkinan Besar Iya”: keyakinan 86,4% → 94,6%",
+            "Pilek atau hidung tersumbat — Anda menjawab “Mungkin Iya”: skor kecocokan 0% → 32%",
+            "Demam di atas 38 °C — Anda menjawab “Hampir Pasti Iya”: skor kecocokan 32% → 86,4%",
+            "Batuk kering — Anda menjawab “Kemungkinan Besar Iya”: skor kecocokan 86,4% → 94,6%",
         ],
     ),
     (
         "en",
-        "PC01</span> Suspect COVID-19",
+        'PC01</span> <span class="closest-name">Suspect COVID-19',
         "94.6%",
         [("PC01", "94.6%", "0.946", "94.56"), ("PC02", "92%", "0.92", "92")],
-        [("Runny or blocked nose", "Maybe"), ("Fever above 38 °C", "Almost certainly"), ("Dry cough", "Likely")],
-        "PC01 Suspect COVID-19 comes first: its certainty (94.6%) is higher than that of PC02 Probable COVID-19 (92%).",
+        [("Runny or blocked nose", "Maybe"), ("Dry cough", "Likely"), ("Fever above 38 °C", "Almost certainly")],
+        "PC01 Suspect COVID-19 comes first: its match score (94.6%) is higher than that of PC02 Probable COVID-19 "
+        "(92%).",
         [
-            "Runny or blocked nose — you answered “Maybe”: certainty 0% → 32%",
-            "Fever above 38 °C — you answered “Almost certainly”: certainty 32% → 86.4%",
-            "Dry cough — you answered “Likely”: certainty 86.4% → 94.6%",
+            "Runny or blocked nose — you answered “Maybe”: match score 0% → 32%",
+            "Fever above 38 °C — you answered “Almost certainly”: match score 32% → 86.4%",
+            "Dry cough — you answered “Likely”: match score 86.4% → 94.6%",
         ],
     ),
 ]
@@ -195,7 +196,7 @@ DIAGNOSIS_TEXTS = [
 def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certainty, chart, symptoms, why, steps):
     """Fever 0.8, dry cough 0.6, runny nose 0.4: the numbers in the language's decimal mark, one bar each."""
     html = render_html(make_context(kb, case("diagnosis-3")[1], lang), gettext=gettext(lang))
-    assert f'<h2 id="outcome-title"><span class="code">{title}</h2>' in html
+    assert f'<span class="code">{title}</span> —' in html
     assert f"<strong>{certainty}</strong>" in html
     rows = re.findall(
         r'<td class="code-cell">(\w+)</td>.*?<strong>([^<]+)</strong> <span class="cf">\(CF ([^)]+)\)'
@@ -204,7 +205,10 @@ def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certaint
         re.S,
     )
     assert rows == chart
-    assert re.findall(r'<li><span class="symptom-name">(.*?)</span> — <em>(.*?)</em></li>', html) == symptoms
+    assert (
+        re.findall(r'<li class="yes"><span class="symptom-name">(.*?)</span> — <em>(.*?)</em></li>', html) == symptoms
+    )
+    assert len(re.findall(r'<li(?: class="yes")?><span class="symptom-name">', html)) == 20  # every symptom asked
     assert f'<p class="why-short">{why}</p>' in html
     assert re.findall(r"<li>([^<]*→[^<]*)</li>", html) == steps
 
@@ -212,7 +216,8 @@ def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certaint
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_no_conclusion_has_no_chart(kb, gettext, lang):
     html = render_html(make_context(kb, case("diagnosis-none")[1], lang), gettext=gettext(lang))
-    assert 'class="ranking"' not in html and 'class="outcome outcome-none"' in html
+    assert 'class="ranking"' not in html and 'class="no-match"' in html
+    assert 'id="why-title"' not in html  # no empty "why" heading
     assert html.count("<svg") == 1  # the QR code only
 
 

@@ -47,7 +47,11 @@ def every_feature_path(tmp_path):
 
 def diagnose(visitor, answers: dict) -> str:
     """Send the diagnosis form with ``answers`` (symptom: level code); the receipt URL's path."""
-    visitor.get("/diagnosis")
+    start = visitor.get("/diagnosis")
+    if start.status_code == 200:  # the gate (a KB without danger signs has none): none of the signs
+        start = visitor.submit({"emergency": "no"})
+    assert (start.status_code, start.location) == (302, "/diagnosis/symptoms")
+    visitor.get(start.location)
     response = visitor.submit(answers)
     assert response.status_code == 302
     return response.location
@@ -69,10 +73,14 @@ def shown(visitor) -> dict:
             )
         )
     return {
-        "outcome": dom.one("h2", id="outcome-title").text,
-        "certainty": dom.one("p", class_="certainty").text,
+        "outcome": dom.one("p", class_="closest").find_all("span")[0].text
+        + " "
+        + dom.one("p", class_="closest").one("span", class_="closest-name").text,
+        "certainty": dom.one("p", class_="closest").one("strong").text
+        + " "
+        + dom.one("p", class_="closest").one("span", class_="cf").text,
         "chart": rows,
-        "symptoms": [li.text for li in dom.one("ul", class_="symptoms").find_all("li")],
+        "symptoms": [li.text for li in dom.find_all("li", class_="yes")],
         "steps": [li.text for li in dom.one("ol", class_="why-steps").find_all("li")],
         "why": dom.one("p", class_="why-short").text,
     }
@@ -94,11 +102,14 @@ EVERY_FEATURE_CASES = [
         {"S1": "l5", "S3": "l3"},
         {
             "outcome": "H1 H1",
-            "certainty": "Tingkat keyakinan: 71,4% (CF 0,714)",
+            "certainty": "71,4% (CF 0,714)",
             "chart": [("H1", "71,4%", "(CF 0,714)", "71.43", "1")],
             "symptoms": ["S1 — 5", "S3 — 3"],
-            "steps": ["S1 — Anda menjawab “5”: keyakinan 0% → 80%", "S3 — Anda menjawab “3”: keyakinan 80% → 71,4%"],
-            "why": "H1 H1 adalah satu-satunya kemungkinan yang didukung jawaban Anda.",
+            "steps": [
+                "S1 — Anda menjawab “5”: skor kecocokan 0% → 80%",
+                "S3 — Anda menjawab “3”: skor kecocokan 80% → 71,4%",
+            ],
+            "why": "H1 H1 adalah satu-satunya kategori model yang cocok dengan jawaban Anda.",
         },
         id="against-id",
     ),
@@ -107,11 +118,11 @@ EVERY_FEATURE_CASES = [
         {"S1": "l5", "S3": "l3"},
         {
             "outcome": "H1 H1",
-            "certainty": "Certainty: 71.4% (CF 0.714)",
+            "certainty": "71.4% (CF 0.714)",
             "chart": [("H1", "71.4%", "(CF 0.714)", "71.43", "1")],
             "symptoms": ["S1 — 5", "S3 — 3"],
-            "steps": ["S1 — you answered “5”: certainty 0% → 80%", "S3 — you answered “3”: certainty 80% → 71.4%"],
-            "why": "H1 H1 is the only possibility your answers support.",
+            "steps": ["S1 — you answered “5”: match score 0% → 80%", "S3 — you answered “3”: match score 80% → 71.4%"],
+            "why": "H1 H1 is the only category of the model that your answers match.",
         },
         id="against-en",
     ),
@@ -122,11 +133,11 @@ EVERY_FEATURE_CASES = [
         {"S1": "l5", "S3": "l3", "S4": "l4", "S5": "l2"},
         {
             "outcome": "H2 H2",
-            "certainty": "Tingkat keyakinan: 79,8% (CF 0,798)",
+            "certainty": "79,8% (CF 0,798)",
             "chart": [("H2", "79,8%", "(CF 0,798)", "79.84", "3"), ("H1", "71,4%", "(CF 0,714)", "71.43", "1")],
             "symptoms": ["S1 — 5", "S3 — 3", "S4 — 4", "S5 — 2"],
-            "steps": ["F1: keyakinan 0% → 79,8%"],
-            "why": "H2 H2 ditampilkan lebih dulu: tingkat keyakinannya (79,8%) lebih tinggi daripada H1 H1 (71,4%).",
+            "steps": ["F1: skor kecocokan 0% → 79,8%"],
+            "why": "H2 H2 ditampilkan lebih dulu: skor kecocokannya (79,8%) lebih tinggi daripada H1 H1 (71,4%).",
         },
         id="chaining-all-any-id",
     ),
@@ -135,11 +146,11 @@ EVERY_FEATURE_CASES = [
         {"S1": "l5", "S3": "l3", "S4": "l4", "S5": "l2"},
         {
             "outcome": "H2 H2",
-            "certainty": "Certainty: 79.8% (CF 0.798)",
+            "certainty": "79.8% (CF 0.798)",
             "chart": [("H2", "79.8%", "(CF 0.798)", "79.84", "3"), ("H1", "71.4%", "(CF 0.714)", "71.43", "1")],
             "symptoms": ["S1 — 5", "S3 — 3", "S4 — 4", "S5 — 2"],
-            "steps": ["F1: certainty 0% → 79.8%"],
-            "why": "H2 H2 comes first: its certainty (79.8%) is higher than that of H1 H1 (71.4%).",
+            "steps": ["F1: match score 0% → 79.8%"],
+            "why": "H2 H2 comes first: its match score (79.8%) is higher than that of H1 H1 (71.4%).",
         },
         id="chaining-all-any-en",
     ),
@@ -149,11 +160,11 @@ EVERY_FEATURE_CASES = [
         {"S1": "l5", "S7": "l5", "S8": "l5"},
         {
             "outcome": "H1 H1",
-            "certainty": "Certainty: 80% (CF 0.8)",
+            "certainty": "80% (CF 0.8)",
             "chart": [("H1", "80%", "(CF 0.8)", "80", "1"), ("H3", "0%", "(CF 0)", "0", "1")],
             "symptoms": ["S1 — 5", "S7 — 5", "S8 — 5"],
-            "steps": ["S1 — you answered “5”: certainty 0% → 80%"],
-            "why": "H1 H1 is the only possibility your answers support.",
+            "steps": ["S1 — you answered “5”: match score 0% → 80%"],
+            "why": "H1 H1 is the only category of the model that your answers match.",
         },
         id="second-at-zero-en",
     ),
@@ -183,19 +194,19 @@ BUNDLED_CASES = [
         {"GC01": "mungkin_iya", "GC03": "hampir_pasti", "GC04": "kemungkinan_besar"},
         {
             "outcome": "PC01 Suspek COVID-19",
-            "certainty": "Tingkat keyakinan: 94,6% (CF 0,946)",
+            "certainty": "94,6% (CF 0,946)",
             "chart": [("PC01", "94,6%", "(CF 0,946)", "94.56", "3"), ("PC02", "92%", "(CF 0,92)", "92", "2")],
             "symptoms": [
                 "Pilek atau hidung tersumbat — Mungkin Iya",
-                "Demam di atas 38 °C — Hampir Pasti Iya",
                 "Batuk kering — Kemungkinan Besar Iya",
+                "Demam di atas 38 °C — Hampir Pasti Iya",
             ],
             "steps": [
-                "Pilek atau hidung tersumbat — Anda menjawab “Mungkin Iya”: keyakinan 0% → 32%",
-                "Demam di atas 38 °C — Anda menjawab “Hampir Pasti Iya”: keyakinan 32% → 86,4%",
-                "Batuk kering — Anda menjawab “Kemungkinan Besar Iya”: keyakinan 86,4% → 94,6%",
+                "Pilek atau hidung tersumbat — Anda menjawab “Mungkin Iya”: skor kecocokan 0% → 32%",
+                "Demam di atas 38 °C — Anda menjawab “Hampir Pasti Iya”: skor kecocokan 32% → 86,4%",
+                "Batuk kering — Anda menjawab “Kemungkinan Besar Iya”: skor kecocokan 86,4% → 94,6%",
             ],
-            "why": "PC01 Suspek COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (94,6%) lebih tinggi daripada "
+            "why": "PC01 Suspek COVID-19 ditampilkan lebih dulu: skor kecocokannya (94,6%) lebih tinggi daripada "
             "PC02 Probable COVID-19 (92%).",
         },
         id="bundled-id",
@@ -206,7 +217,7 @@ BUNDLED_CASES = [
         {f"GC{i:02d}": "hampir_pasti" for i in range(1, 21)},
         {
             "outcome": "PC02 Probable COVID-19",
-            "certainty": "Certainty: 100% (CF 1)",
+            "certainty": "100% (CF 1)",
         },
         id="bundled-rounded-en",
     ),

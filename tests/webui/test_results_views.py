@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 
 import reports
+from reports.filters import when
 from webui import store
 from webui.extensions import db
 from webui.models import Consultation
@@ -21,6 +22,8 @@ DIAGNOSIS = {"GC01": "pasti", "GC02": "mungkin_iya", "GC06": "kemungkinan_besar"
 def screening_receipt(visitor, answers=S1) -> str:
     """Walk the wizard as a person would; the receipt's path."""
     visitor.get("/screening")
+    visitor.submit({"emergency": "no"})  # the gate: none of the danger signs
+    visitor.get("/screening/who")
     visitor.submit({"for_other": "0"})
     for step, code in enumerate(("Q1", "Q2", "Q3", "Q4", "Q5", "Q6"), 1):
         visitor.get(f"/screening/{step}")
@@ -30,6 +33,8 @@ def screening_receipt(visitor, answers=S1) -> str:
 
 def diagnosis_receipt(visitor, answers=DIAGNOSIS) -> str:
     visitor.get("/diagnosis")
+    visitor.submit({"emergency": "no"})  # the gate: none of the danger signs
+    visitor.get("/diagnosis/symptoms")
     return visitor.submit(answers).location
 
 
@@ -68,6 +73,10 @@ def test_unknown_or_junk_tokens_are_a_404_page(client, indonesian, token, suffix
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert f"<h1>{indonesian('Page not found')}</h1>" in page
+    # A receipt that is not (or no longer) there says how long results are kept; a path with a slash in it
+    # is no receipt URL at all (the plain 404 page).
+    kept = "Hasil dihapus setelah 30 hari, atau lebih awal oleh orang yang memegang tautannya."
+    assert (f"<p>{kept}</p>" in page) == ("%2F" not in token)
     assert "Traceback" not in page
 
 
@@ -82,10 +91,12 @@ def test_the_result_page_is_not_cached_and_carries_its_receipt(visitor, receipt,
     link = dom.one("a", class_="url")
     assert link.attrs["href"] == link.text == f"http://localhost{receipt}"
     assert dom.one("div", class_="receipt-qr").find("svg") is not None
-    # The creation time is printed in UTC, whatever zone the database answered in.
+    # The creation time is printed in WIB (the TIMEZONE setting), whatever zone the database answered in.
     row = row_of(app, receipt)
-    created = row.created_at.strftime("%Y-%m-%d %H:%M")
-    assert dom.one("p", class_="receipt-meta").text.startswith(f"Dibuat {created} UTC")
+    created = when(row.created_at, "id", "Asia/Jakarta")
+    assert created.endswith(" WIB")
+    assert dom.one("p", class_="receipt-meta").text.startswith(f"Dibuat {created} · ")
+    assert dom.one("p", class_="receipt-retention").text == "Hasil dihapus setelah 30 hari."
     assert abs((datetime.now(row.created_at.tzinfo) - row.created_at).total_seconds()) < 60
 
 
@@ -93,7 +104,7 @@ def test_the_other_language_rerenders_from_the_stored_request(visitor, receipt, 
     before = row_count()
     visitor.get(receipt)
     solution = next(s for s in bundled_kb.solutions if s.code == "S1")
-    assert visitor.dom.one("h2", id="outcome-title").text == f"S1 {solution.title.id}"
+    assert visitor.dom.one("p", id="model-solution").text == f"S1 {solution.title.id}"
 
     switch = visitor.get(f"/lang/en?next={receipt}")
     assert (switch.status_code, switch.location) == (302, receipt)
@@ -101,7 +112,7 @@ def test_the_other_language_rerenders_from_the_stored_request(visitor, receipt, 
     assert response.headers["Cache-Control"] == "no-store"
     dom = visitor.dom
     assert dom.one("html").attrs["lang"] == "en"
-    assert dom.one("h2", id="outcome-title").text == f"S1 {solution.title.en}"
+    assert dom.one("p", id="model-solution").text == f"S1 {solution.title.en}"
     assert [n.text for n in dom.one("dl", class_="answers").find_all("dd")] == ["Yes", "No", "No", "Yes", "Yes", "No"]
     assert dom.one("p", class_="receipt-meta").text.startswith("Created ")
     # Nothing new was stored and the stored row is unchanged: the texts come from re-running its request.
@@ -141,7 +152,7 @@ def test_a_result_from_an_older_kb_keeps_its_words_and_says_so(visitor, receipt,
     visitor.get(f"/lang/en?next={receipt}")
     visitor.get(receipt)
     # Not re-run against today's KB: the title stays the stored (Indonesian) one.
-    assert visitor.dom.one("h2", id="outcome-title").text == f"S1 {solution.title.id}"
+    assert visitor.dom.one("p", id="model-solution").text == f"S1 {solution.title.id}"
     assert visitor.dom.one("p", class_="stale").text.startswith("The knowledge base has been updated")
 
 
