@@ -2,6 +2,7 @@
 
 A file starts with a ``# Title`` line; the rest is Markdown. An edited file shows on the next request.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The web app's errors."""
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ languages, and pages come out in the language asked for.
 The catalogue tests extract the strings from the sources right now (same mapping as ``babel.cfg``), so a
 new ``_()`` in a template that nobody translated fails here with the list of missing msgids.
 """
+
 from __future__ import annotations
 
 import html
@@ -37,7 +38,8 @@ def _extracted() -> set[str]:
         method_map, options_map = parse_mapping_cfg(fh)
     ids = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-            ROOT, method_map, options_map, keywords=KEYWORDS):
+        ROOT, method_map, options_map, keywords=KEYWORDS
+    ):
         ids.add(message if isinstance(message, str) else message[0])
     return ids
 
@@ -62,13 +64,16 @@ def placeholder_mismatch(msgid, msgstr) -> str | None:
 
 # --- the catalogue ----------------------------------------------------------------------------------
 
+
 def test_extraction_finds_the_interface_strings():
     """Guards the tests below: an extraction that found nothing would let every catalogue check pass."""
     ids = _extracted()
-    for msgid in ("Start quick screening",                      # webui template
-                  "Please choose an answer.",                   # webui/forms.py, gettext as _
-                  "Page not found",                             # webui/errorpages.py, _l
-                  "Receipt: this result is kept at"):           # reports/templates/report
+    for msgid in (
+        "Start quick screening",  # webui template
+        "Please choose an answer.",  # webui/forms.py, gettext as _
+        "Page not found",  # webui/errorpages.py, _l
+        "Receipt: this result is kept at",
+    ):  # reports/templates/report
         assert msgid in ids
 
 
@@ -83,7 +88,7 @@ def test_every_interface_string_is_translated_into_indonesian():
             missing.append(f"fuzzy: {msgid!r}")
         elif not all(s.strip() for s in _strings(message.string)):
             missing.append(f"untranslated: {msgid!r}")
-    assert missing == [], ("run `make translations`, then translate in " + PO + ":\n  " + "\n  ".join(missing))
+    assert missing == [], "run `make translations`, then translate in " + PO + ":\n  " + "\n  ".join(missing)
 
 
 def test_catalogue_header():
@@ -94,17 +99,23 @@ def test_catalogue_header():
     assert [m.id for m in catalog if m.id and m.fuzzy] == []
 
 
-@pytest.mark.parametrize("msgid, msgstr, problem", [
-    ("Question %(step)d of %(total)d", "Pertanyaan %(step)d dari %(total)d", None),
-    ("Call %(number)s", "Telepon %(number)s", None),
-    ("Home", "Beranda", None),
-    ("Question %(step)d of %(total)d", "Pertanyaan %(step)d", "msgid has ['step', 'total'], msgstr "
-                                                             "'Pertanyaan %(step)d' has ['step']"),
-    ("Call %(number)s", "Telepon %(nomor)s", "msgid has ['number'], msgstr 'Telepon %(nomor)s' has ['nomor']"),
-    ("Home", "Beranda %(x)s", "msgid has [], msgstr 'Beranda %(x)s' has ['x']"),
-    (("%(n)d answer", "%(n)d answers"), ("%(n)d jawaban",), None),
-    (("%(n)d answer", "%(n)d answers"), ("jawaban",), "msgid has ['n'], msgstr 'jawaban' has []"),
-])
+@pytest.mark.parametrize(
+    "msgid, msgstr, problem",
+    [
+        ("Question %(step)d of %(total)d", "Pertanyaan %(step)d dari %(total)d", None),
+        ("Call %(number)s", "Telepon %(number)s", None),
+        ("Home", "Beranda", None),
+        (
+            "Question %(step)d of %(total)d",
+            "Pertanyaan %(step)d",
+            "msgid has ['step', 'total'], msgstr 'Pertanyaan %(step)d' has ['step']",
+        ),
+        ("Call %(number)s", "Telepon %(nomor)s", "msgid has ['number'], msgstr 'Telepon %(nomor)s' has ['nomor']"),
+        ("Home", "Beranda %(x)s", "msgid has [], msgstr 'Beranda %(x)s' has ['x']"),
+        (("%(n)d answer", "%(n)d answers"), ("%(n)d jawaban",), None),
+        (("%(n)d answer", "%(n)d answers"), ("jawaban",), "msgid has ['n'], msgstr 'jawaban' has []"),
+    ],
+)
 def test_placeholder_check(msgid, msgstr, problem):
     assert placeholder_mismatch(msgid, msgstr) == problem
 
@@ -137,12 +148,18 @@ def test_compiled_catalogue_is_up_to_date():
 
 # --- pages in each language -------------------------------------------------------------------------
 
+
 @pytest.fixture
 def web(tmp_path):
     """A client on a SQLite app: these pages never touch the stored consultations."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "pakar.sqlite3")},
-                     instance_path=str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "pakar.sqlite3"),
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
     return app.test_client()
 
 
@@ -187,7 +204,7 @@ def test_content_page_renders(web, page, lang):
 @pytest.mark.parametrize("page, lang", sorted(TITLES))
 def test_content_links_lead_somewhere(web, page, lang):
     body = web.get(f"/info/{page}?lang={lang}").get_data(as_text=True)
-    article = body[body.index('<article class="info">'):body.index("</article>")]
+    article = body[body.index('<article class="info">') : body.index("</article>")]
     links = re.findall(r'href="([^"]*)"', article)
     for link in links:
         assert link.startswith("/") and not link.startswith("//"), f"{page}.md links off the site: {link}"
@@ -212,21 +229,38 @@ def test_page_missing_in_english_falls_back_to_indonesian(web, tmp_path, monkeyp
 # --- the home page in each language ----------------------------------------------------------------
 
 HOME = {
-    "id": ["Periksa gejala COVID-19", "Mulai skrining cepat", "Mulai diagnosis rinci", "Skrining cepat",
-           "Alat bantu skrining COVID-19", "Pencegahan (5M)", "Langsung ke isi",
-           "Pakar adalah alat bantu skrining, bukan diagnosis."],
-    "en": ["Check for COVID-19 symptoms", "Start quick screening", "Start detailed diagnosis", "Quick screening",
-           "COVID-19 screening aid", "Prevention (5M)", "Skip to content",
-           "Pakar is a screening aid, not a diagnosis."],
+    "id": [
+        "Periksa gejala COVID-19",
+        "Mulai skrining cepat",
+        "Mulai diagnosis rinci",
+        "Skrining cepat",
+        "Alat bantu skrining COVID-19",
+        "Pencegahan (5M)",
+        "Langsung ke isi",
+        "Pakar adalah alat bantu skrining, bukan diagnosis.",
+    ],
+    "en": [
+        "Check for COVID-19 symptoms",
+        "Start quick screening",
+        "Start detailed diagnosis",
+        "Quick screening",
+        "COVID-19 screening aid",
+        "Prevention (5M)",
+        "Skip to content",
+        "Pakar is a screening aid, not a diagnosis.",
+    ],
 }
 
 
-@pytest.mark.parametrize("path, lang", [
-    ("/", "id"),                 # Indonesian is the default
-    ("/?lang=id", "id"),
-    ("/?lang=en", "en"),
-    ("/?lang=fr", "id"),         # a language Pakar does not have: the default
-])
+@pytest.mark.parametrize(
+    "path, lang",
+    [
+        ("/", "id"),  # Indonesian is the default
+        ("/?lang=id", "id"),
+        ("/?lang=en", "en"),
+        ("/?lang=fr", "id"),  # a language Pakar does not have: the default
+    ],
+)
 def test_home_page_language(web, path, lang):
     response = web.get(path)
     assert response.status_code == 200
