@@ -1,7 +1,8 @@
 """The first screen on a phone (390 x 844), in both languages: the page's h1 is its first heading (the
 emergency strip above it is a paragraph with a call link; the full list of danger signs follows the h1),
-and what a person came to press is there without scrolling: the home page's two start buttons and each
-screening question's Next (or, on the last question, See the result)."""
+and what a person came to press is there without scrolling: the home page's two start buttons, both
+answers of the emergency gate, and each screening question's Next (or, on the last question, See the
+result)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,17 @@ def test_each_screening_questions_next_is_on_the_first_screen(page, base_url, bu
         if step < total:
             page.get_by_label(bundled_kb.answer_label(question.answers[-1]).get(lang), exact=True).check()
             button.click()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", ["/screening", "/diagnosis"])
+def test_the_emergency_gates_answers_are_on_the_first_screen(page, base_url, lang, path):
+    """The first question of both consultations: its h1 first, and both answers (Yes ends the consultation
+    with the emergency result, No goes on) reachable without scrolling."""
+    page.goto(base_url + "/")
+    choose_language(page, lang)
+    page.goto(base_url + path)
+    page.wait_for_load_state()
+    assert page.evaluate(FIRST_HEADING) == "H1"
+    for value in ("yes", "no"):
+        _inside_the_first_screen(page, page.locator(f"button[name=emergency][value={value}]"))
