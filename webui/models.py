@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webui.extensions import db
 
 
-class Consultation(db.Model):
+class Consultation(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time by Flask-SQLAlchemy
     __tablename__ = "consultation"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(token), hex
