@@ -125,11 +125,18 @@ def choose_language(page: Page, lang: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", lang)
 
 
+def pass_gate(page: Page, ui, lang: str) -> None:
+    """On the emergency gate (the first page of both consultations), answer No: none of the danger signs."""
+    page.get_by_role("button", name=ui(lang, "No, none of these"), exact=True).click()
+    page.wait_for_load_state()
+
+
 def start_screening(page: Page, base_url: str, ui, lang: str, for_other: bool) -> None:
     """From the home page to question 1: the language switch, the start link, who it is for."""
     page.goto(base_url + "/")
     choose_language(page, lang)
     page.get_by_role("link", name=ui(lang, "Start quick screening"), exact=True).click()
+    pass_gate(page, ui, lang)
     who = "Someone else (answer for that person; no name needed)" if for_other else "Myself"
     page.get_by_label(ui(lang, who), exact=True).check()
     page.get_by_role("button", name=ui(lang, "Begin"), exact=True).click()
@@ -167,6 +174,7 @@ def run_diagnosis(page: Page, base_url: str, kb, ui, lang: str, levels: dict[str
     page.goto(base_url + "/")
     choose_language(page, lang)
     page.get_by_role("link", name=ui(lang, "Start detailed diagnosis"), exact=True).click()
+    pass_gate(page, ui, lang)
     fill_diagnosis(page, kb, lang, levels)
     if for_other:
         page.get_by_label(ui(lang, "I am answering for someone else (no name needed)"), exact=True).check()

@@ -1,14 +1,18 @@
-"""The detailed diagnosis: every symptom on one page, each with how sure the person is."""
+"""The detailed diagnosis: the emergency gate, then every symptom on one page, each with how sure the person
+is. The form is never filled in from an earlier consultation: each one starts at the gate, empty."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, request
+from flask import Blueprint, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 
-from webui import errorpages, forms, knowledge, results
+from webui import errorpages, forms, gate, knowledge, results
 from webui.i18n import current_lang
 from webui.security import render_private
 
 bp = Blueprint("diagnosis", __name__, url_prefix="/diagnosis")
+
+PASSED = "diagnosis"  # the session key: the gate was answered no in this consultation
 
 
 def _page(status: int = 200, *, chosen: dict, errors: dict, for_other: bool):
@@ -25,16 +29,31 @@ def _page(status: int = 200, *, chosen: dict, errors: dict, for_other: bool):
 
 
 @bp.route("", methods=["GET", "POST"])
+def start():
+    """The emergency gate, the diagnosis's first page (Start lands here): yes ends it, no opens the form."""
+
+    def go_on():
+        session[PASSED] = True
+        return redirect(url_for("diagnosis.form"))
+
+    return gate.handle("diagnosis", _("Detailed diagnosis"), PASSED, go_on)
+
+
+@bp.route("/symptoms", methods=["GET", "POST"])
 def form():
-    """The form; a valid post is answered, stored, and the person sent to its receipt."""
+    """The form (after the gate); a valid post is answered, stored, and the person sent to its receipt."""
     if request.method == "GET":
+        if not session.get(PASSED):  # the gate first
+            return redirect(url_for("diagnosis.start"))
         return _page(chosen={}, errors={}, for_other=False)
     read = forms.diagnosis(knowledge.current(), request.form)
     if not read.ok:
         if read.problem:
             flash(read.problem)  # the page has no slot for a form-wide problem: it shows at the top
         return _page(400, chosen=read.chosen, errors=read.errors, for_other=read.for_other)
-    return results.keep({"mode": "diagnosis", "symptoms": read.symptoms, "lang": current_lang()}, read.for_other)
+    # Only our form page, shown after the gate's No, sends these fields.
+    request_body = {"mode": "diagnosis", "emergency": False, "symptoms": read.symptoms, "lang": current_lang()}
+    return results.keep(request_body, read.for_other, clear=PASSED)
 
 
 @errorpages.form_again_after_csrf("diagnosis.form")

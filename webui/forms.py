@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from webui import submissions
 
+GATE_FIELDS = frozenset({"emergency"})  # the button pressed: yes / no
 START_FIELDS = frozenset({"for_other"})
 STEP_FIELDS = frozenset({"answer", "action"})  # action: the button pressed (next / back)
 
@@ -35,6 +36,17 @@ def unexpected(form, allowed) -> str | None:
         if name not in allowed or len(form.getlist(name)) > 1:
             return not_ours()
     return None
+
+
+def gate(form) -> tuple[bool | None, str | None]:
+    """The answer to the emergency gate (True: a danger sign now), or an error message."""
+    forged = unexpected(form, GATE_FIELDS)
+    if forged:
+        return None, forged
+    value = form.get("emergency")
+    if value not in ("yes", "no"):
+        return None, _("Please answer yes or no.")
+    return value == "yes", None
 
 
 def for_other(form) -> tuple[bool | None, str | None]:

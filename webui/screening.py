@@ -1,7 +1,8 @@
-"""The quick screening: one question per page (start, then one step per question).
+"""The quick screening: the emergency gate, who it is for, then one question per page.
 
 The answers so far live only in the signed session cookie; nothing is written to the database until the
-last answer is in and the engine has answered (then :func:`webui.results.keep` stores it).
+last answer is in and the engine has answered (then :func:`webui.results.keep` stores it). The gate
+(:mod:`webui.gate`) starts every screening empty: an abandoned one's answers are never shown again.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
-from webui import errorpages, forms, knowledge, results
+from webui import errorpages, forms, gate, knowledge, results
 from webui.i18n import current_lang
 from webui.security import render_private
 
@@ -20,14 +21,27 @@ WIZARD = "screening"  # the session key of the answers so far
 
 @bp.route("", methods=["GET", "POST"])
 def start():
-    """Who the screening is for; a new start keeps answers already given."""
+    """The emergency gate, the screening's first page (Start lands here): yes ends it, no goes on."""
+
+    def go_on():
+        session[WIZARD] = {"answers": {}}  # a new screening, empty
+        return redirect(url_for("screening.who"))
+
+    return gate.handle("screening", _("Quick screening"), WIZARD, go_on)
+
+
+@bp.route("/who", methods=["GET", "POST"])
+def who():
+    """Who the screening is for; coming back here keeps the answers already given."""
     kb = knowledge.current()
-    wizard = session.get(WIZARD) or {}
+    wizard = session.get(WIZARD)
+    if wizard is None:  # the gate first
+        return redirect(url_for("screening.start"))
     if request.method == "POST":
-        who, error = forms.for_other(request.form)
+        chosen, error = forms.for_other(request.form)
         if error:
             return render_private("screening_start.html", 400, kb=kb, error=error, for_other=None)
-        session[WIZARD] = {"for_other": who, "answers": wizard.get("answers", {})}
+        session[WIZARD] = {**wizard, "for_other": chosen}
         return redirect(url_for("screening.step", step=1))
     return render_private("screening_start.html", kb=kb, error=None, for_other=wizard.get("for_other"))
 
@@ -43,6 +57,8 @@ def step(step: int):
     if wizard is None:
         flash(_("Your earlier answers have expired. Please start again."))
         return redirect(url_for("screening.start"))
+    if "for_other" not in wizard:  # past the gate, but who it is for is not said yet
+        return redirect(url_for("screening.who"))
     answers = dict(wizard.get("answers", {}))
     first_open = next((i for i, q in enumerate(questions, 1) if q.code not in answers), len(questions) + 1)
     if step > first_open:
@@ -64,7 +80,7 @@ def step(step: int):
         if value is not None:
             answers[question.code] = value
             session[WIZARD] = {**wizard, "answers": answers}
-        return redirect(url_for("screening.step", step=step - 1) if step > 1 else url_for("screening.start"))
+        return redirect(url_for("screening.step", step=step - 1) if step > 1 else url_for("screening.who"))
     if error:
         return render_private("screening_step.html", 400, chosen=None, error=error, **context)
     answers[question.code] = value
@@ -72,7 +88,12 @@ def step(step: int):
     if step < len(questions):
         return redirect(url_for("screening.step", step=step + 1))
     return results.keep(
-        {"mode": "screening", "answers": {q.code: answers[q.code] for q in questions}, "lang": current_lang()},
+        {
+            "mode": "screening",
+            "emergency": False,  # the gate was answered no
+            "answers": {q.code: answers[q.code] for q in questions},
+            "lang": current_lang(),
+        },
         wizard.get("for_other"),
         clear=WIZARD,
     )

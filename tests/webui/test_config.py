@@ -137,7 +137,8 @@ def test_the_secret_key_file_is_made_once_private_and_reused(start, tmp_path):
     client.get("/screening")
     page = client.get("/screening").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/screening", data={"csrf_token": token, "for_other": "1"})
+    client.post("/screening", data={"csrf_token": token, "emergency": "no"})
+    client.post("/screening/who", data={"csrf_token": token, "for_other": "1"})
     second = start()
     assert second.config["SECRET_KEY"] == key
     assert key_file.stat().st_mtime_ns == written

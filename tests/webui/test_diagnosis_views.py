@@ -3,11 +3,13 @@ result page in both languages, and bad or forged input refused with a message, n
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
 import rules
+from webui import store
 
 # The issue's order of the groups, and the KB's symptoms in each (KB order within a group).
 GROUPS = [
@@ -16,19 +18,27 @@ GROUPS = [
     ("digestive", "Digestion", ["GC17", "GC18", "GC19"]),
     ("senses", "Smell and taste", ["GC10", "GC11"]),
     ("skin", "Skin", ["GC12"]),
-    ("comorbidity", "Other illnesses (comorbidities)", ["GC13", "GC14", "GC15", "GC16"]),
+    ("comorbidity", "Risk factors: existing illnesses", ["GC13", "GC14", "GC15", "GC16"]),
     ("exposure", "Contact and travel", ["GC05"]),
     ("severity", "Severity", ["GC06", "GC08", "GC20"]),
 ]
 SCALE = ["tidak", "mungkin_tidak", "mungkin_iya", "kemungkinan_besar", "hampir_pasti", "pasti"]
 
 
+def open_form(visitor):
+    """Start (the emergency gate), answer No: the form, as a person reaches it."""
+    assert visitor.get("/diagnosis").status_code == 200
+    response = visitor.submit({"emergency": "no"})
+    assert (response.status_code, response.location) == (302, "/diagnosis/symptoms")
+    return visitor.get("/diagnosis/symptoms")
+
+
 def test_twenty_selects_in_eight_groups_in_the_issue_order(visitor, bundled_kb, indonesian):
-    response = visitor.get("/diagnosis")
+    response = open_form(visitor)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     fieldsets = visitor.form().find_all("fieldset")
-    assert [f.one("legend").text for f in fieldsets] == [indonesian(label) for _, label, _ in GROUPS]
+    assert [f.one("legend").text for f in fieldsets] == [bundled_kb.group_name(code).id for code, _, _ in GROUPS]
     assert [[s.attrs["name"] for s in f.find_all("select")] for f in fieldsets] == [codes for *_, codes in GROUPS]
     for select in visitor.form().find_all("select"):
         options = select.find_all("option")
@@ -43,7 +53,7 @@ def test_twenty_selects_in_eight_groups_in_the_issue_order(visitor, bundled_kb, 
 
 def test_the_groups_in_english(visitor):
     visitor.get("/lang/en")
-    visitor.get("/diagnosis")
+    open_form(visitor)
     assert [f.one("legend").text for f in visitor.form().find_all("fieldset")] == [label for _, label, _ in GROUPS]
 
 
@@ -89,14 +99,18 @@ def test_result_shows_exact_certainties(visitor, bundled_kb, answers, ranking, l
 
     if lang == "en":
         visitor.get("/lang/en")
-    visitor.get("/diagnosis")
+    open_form(visitor)
     response = visitor.submit(answers)
     assert response.status_code == 302
     assert visitor.get(response.location).status_code == 200
     dom = visitor.dom
 
     top = engine["ranking"][0]
-    assert dom.one("h2", id="outcome-title").text == f"{engine['diagnosis']} {engine['name']}"
+    closest = dom.one("p", class_="closest")  # the paper's model, under the triage headline
+    assert (closest.one("span", class_="code").text, closest.one("span", class_="closest-name").text) == (
+        engine["diagnosis"],
+        engine["name"],
+    )
     percent, cf = expected_percent(top["percent"], lang), expected_cf(top["cf"], lang)
     certainty = dom.one("p", class_="certainty")
     assert certainty.one("strong").text == f"{percent}%"
@@ -116,23 +130,27 @@ def test_result_shows_exact_certainties(visitor, bundled_kb, answers, ranking, l
         bar = row.one("svg").find_all("rect")[-1]
         assert float(bar.attrs["width"]) == pytest.approx(hyp["percent"], abs=0.01)
 
-    # The chosen symptoms are listed with the level chosen, in the page language.
-    listed = [li.text for li in dom.one("ul", class_="symptoms").find_all("li")]
-    assert listed == [f"{s['name']} — {s['level']}" for s in engine["symptoms"]]
-    assert len(listed) == len(answers)
+    # Every symptom asked is listed with its answer (in the KB's groups); the chosen ones with their level.
+    assert len(dom.find_all("li", class_="yes")) == len(answers)
+    listed = sorted(li.text for li in dom.find_all("li", class_="yes"))
+    assert listed == sorted(f"{s['name']} — {s['level']}" for s in engine["symptoms"])
+    assert len([li for ul in dom.find_all("ul", class_="symptoms") for li in ul.find_all("li")]) == 20
 
 
 def test_nothing_reported_gives_no_conclusion(visitor, indonesian):
-    visitor.get("/diagnosis")
+    open_form(visitor)
     response = visitor.submit({})
     visitor.get(response.location)
-    assert visitor.dom.one("h2", id="outcome-title").text == indonesian("No conclusion")
+    assert visitor.dom.one("p", class_="no-match").text == indonesian(
+        "You reported none of the signs the model lists, so it matches no category. "
+        "What to do is at the top of this page."
+    )
     assert visitor.dom.find("table", class_="ranking") is None
-    assert visitor.dom.find("ul", class_="symptoms") is None
+    assert visitor.dom.find_all("li", class_="yes") == []
 
 
 def test_for_someone_else(visitor, indonesian):
-    visitor.get("/diagnosis")
+    open_form(visitor)
     visitor.get(visitor.submit({"GC03": "pasti", "for_other": "1"}).location)
     assert visitor.dom.one("p", class_="for-other").text == indonesian("These answers were given for another person.")
 
@@ -167,7 +185,7 @@ BAD = {
 @pytest.mark.parametrize("change, errors, flash", BAD.values(), ids=BAD.keys())
 def test_bad_input_is_refused_with_a_message(visitor, row_count, change, errors, flash):
     visitor.get("/lang/en")
-    visitor.get("/diagnosis")
+    open_form(visitor)
     before = row_count()
     response = visitor.submit({"GC04": "pasti", **change})
     assert response.status_code == 400
@@ -187,10 +205,10 @@ def test_bad_input_is_refused_with_a_message(visitor, row_count, change, errors,
 
 
 def test_a_field_sent_twice_is_refused(visitor, row_count):
-    visitor.get("/diagnosis")
+    open_form(visitor)
     before = row_count()
     data = [*visitor.fields(visitor.form()).items(), ("GC03", "pasti")]  # GC03 twice: "tidak" and "pasti"
-    response = visitor.post("/diagnosis", data=_multi(data))
+    response = visitor.post("/diagnosis/symptoms", data=_multi(data))
     assert response.status_code == 400
     assert row_count() == before
 
@@ -199,3 +217,68 @@ def _multi(pairs):
     from werkzeug.datastructures import MultiDict
 
     return MultiDict(pairs)
+
+
+# --- the emergency gate, and a form that starts empty ---------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_diagnosis_starts_at_the_emergency_gate(visitor, bundled_kb, lang):
+    visitor.get(f"/lang/{lang}")
+    response = visitor.get("/diagnosis")
+    assert (response.status_code, response.headers["Cache-Control"]) == (200, "no-store")
+    assert visitor.dom.one("h1").text == {"id": "Diagnosis rinci", "en": "Detailed diagnosis"}[lang]
+    form = visitor.form()
+    assert form.attrs["action"] == "/diagnosis"
+    assert form.one("legend").text == bundled_kb.emergency.question.get(lang)
+    assert [li.text for li in form.one("ul", class_="signs").find_all("li")] == [
+        s.text.get(lang) for s in bundled_kb.emergency.signs
+    ]
+    assert form.find_all("select") == []  # the symptoms come after the gate
+
+
+def test_the_form_without_the_gate_goes_to_the_gate(visitor):
+    assert visitor.get("/diagnosis/symptoms").location == "/diagnosis"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_yes_at_the_gate_ends_the_diagnosis_with_the_emergency_result(app, visitor, row_count, lang):
+    visitor.get(f"/lang/{lang}")
+    visitor.get("/diagnosis")
+    response = visitor.submit({"emergency": "yes"})
+    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{24}", response.location)
+    assert row_count() == 1
+    with app.app_context():
+        row = store.get(response.location.removeprefix("/r/"))
+    assert row.request == {"mode": "diagnosis", "emergency": True, "lang": lang}
+    assert (row.result["emergency"], row.result["triage"]["level"], row.result["ranking"]) == (True, "emergency", [])
+    assert visitor.get(response.location).status_code == 200
+    assert 'href="tel:119"' in visitor.text
+    assert visitor.get("/diagnosis/symptoms").location == "/diagnosis"  # the consultation is over
+
+
+def test_no_at_the_gate_opens_the_form_and_the_request_says_so(app, visitor):
+    open_form(visitor)
+    response = visitor.submit({"GC03": "pasti"})
+    with app.app_context():
+        row = store.get(response.location.removeprefix("/r/"))
+    assert row.request == {"mode": "diagnosis", "emergency": False, "symptoms": {"GC03": "pasti"}, "lang": "id"}
+
+
+def test_the_form_never_shows_an_earlier_persons_answers(visitor):
+    """Start again after an abandoned (or refused) form: every symptom is back at "No", and the browser is
+    told not to restore what was chosen (autocomplete off)."""
+    open_form(visitor)
+    visitor.submit({"GC03": "pasti", "GC06": "nope"})  # refused: the form again, with the choices kept
+    assert visitor.response.status_code == 400
+    open_form(visitor)  # the next person presses Start
+    form = visitor.form()
+    assert form.attrs["autocomplete"] == "off"
+    chosen = {
+        s.attrs["name"]: o.attrs["value"]
+        for s in form.find_all("select")
+        for o in s.find_all("option")
+        if "selected" in o.attrs
+    }
+    assert set(chosen.values()) == {"tidak"}
+    assert "checked" not in form.one("input", name="for_other").attrs

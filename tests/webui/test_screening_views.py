@@ -1,5 +1,6 @@
-"""The quick screening in the browser's shoes (CSRF on, as in production): who it is for, six questions one
-per page, going back, skipping ahead, and the stored result with its advice and hotline."""
+"""The quick screening in the browser's shoes (CSRF on, as in production): the emergency gate, who it is for,
+six questions one per page, going back, skipping ahead, Start begins empty, and the stored result with its
+advice and hotline."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ import re
 import pytest
 
 import rules
+from testing.kbfiles import BASE as MINI_KB
+from testing.kbfiles import write_kb
+from webui import store
 
 ANSWERS = ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6")
 ALL_NO = dict.fromkeys(ANSWERS, "tidak")
 
 
-def begin(visitor, who: str = "0"):
-    """Open the start page and say who the screening is for; lands on question 1."""
+def past_gate(visitor):
+    """Press Start (the gate) and answer No: lands on who the screening is for."""
     assert visitor.get("/screening").status_code == 200
+    response = visitor.submit({"emergency": "no"})
+    assert (response.status_code, response.location) == (302, "/screening/who")
+    assert visitor.get("/screening/who").status_code == 200
+
+
+def begin(visitor, who: str = "0"):
+    """Start, answer the gate No and say who the screening is for; lands on question 1."""
+    past_gate(visitor)
     response = visitor.submit({"for_other": who})
     assert (response.status_code, response.location) == (302, "/screening/1")
     return response
@@ -42,12 +54,12 @@ def checked(visitor) -> list[str]:
 # --- the start page and the steps ----------------------------------------------------------------------
 
 
-def test_start_page_asks_who_it_is_for(visitor, indonesian):
-    response = visitor.get("/screening")
-    assert response.status_code == 200
+def test_who_page_asks_who_it_is_for(visitor, indonesian):
+    past_gate(visitor)
+    response = visitor.response
     assert response.headers["Cache-Control"] == "no-store"
     form = visitor.form()
-    assert (form.attrs["method"], form.attrs["action"]) == ("post", "/screening")
+    assert (form.attrs["method"], form.attrs["action"]) == ("post", "/screening/who")
     assert [(n.attrs["value"], "checked" in n.attrs) for n in form.find_all("input", name="for_other")] == [
         ("0", False),
         ("1", False),
@@ -69,13 +81,13 @@ def test_start_page_asks_who_it_is_for(visitor, indonesian):
     ],
     ids=["nothing-chosen", "not-a-choice", "forged-field"],
 )
-def test_start_page_refuses_what_it_did_not_offer(visitor, change, status, message):
+def test_who_page_refuses_what_it_did_not_offer(visitor, change, status, message):
     visitor.get("/lang/en")
-    visitor.get("/screening")
+    past_gate(visitor)
     response = visitor.submit(change)
     assert response.status_code == status
     assert visitor.dom.one("p", class_="error").text == message
-    assert visitor.get("/screening/1").location == "/screening"  # no wizard was started
+    assert visitor.get("/screening/1").location == "/screening/who"  # who it is for is not said yet
 
 
 def test_six_steps_one_per_page_with_progress(visitor, bundled_kb, indonesian):
@@ -133,11 +145,17 @@ def test_back_keeps_the_answers(visitor):
         assert checked(visitor) == value
 
 
-def test_back_from_the_first_question_goes_to_the_start_page_and_keeps_who(visitor):
+def test_back_from_the_first_question_goes_to_who_and_keeps_who_and_the_answers(visitor):
     begin(visitor, who="1")
-    assert answer(visitor, 1, None, action="back").location == "/screening"
-    visitor.get("/screening")
+    answer(visitor, 1, "ragu")
+    assert answer(visitor, 1, None, action="back").location == "/screening/who"
+    visitor.get("/screening/who")
     assert [n.attrs["value"] for n in visitor.dom.find_all("input", name="for_other") if "checked" in n.attrs] == ["1"]
+    # ...and its Back leads to the gate, the first page.
+    assert visitor.dom.one("a", class_="secondary").attrs["href"] == "/screening"
+    visitor.submit({"for_other": "1"})
+    visitor.get("/screening/1")
+    assert checked(visitor) == ["ragu"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -207,7 +225,7 @@ def test_result_shows_the_kb_solution(visitor, bundled_kb, answers, code):
     response = visitor.get(receipt)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    outcome = visitor.dom.one("h2", id="outcome-title")
+    outcome = visitor.dom.one("p", id="model-solution")  # the paper's advice, under the triage headline
     assert outcome.one("span", class_="code").text == code
     assert outcome.text == f"{code} {solution.title.id}"
     # The answers are echoed back in the person's words.
@@ -296,3 +314,119 @@ def test_an_answer_sent_twice_stores_nothing(visitor, row_count):
     )
     assert response.status_code == 400
     assert row_count() == before
+
+
+# --- the emergency gate and a fresh start ----------------------------------------------------------------
+
+
+def _stored(app, receipt: str):
+    with app.app_context():
+        return store.get(receipt.removeprefix("/r/"))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_start_is_the_emergency_gate(visitor, bundled_kb, lang):
+    visitor.get(f"/lang/{lang}")
+    response = visitor.get("/screening")
+    assert (response.status_code, response.headers["Cache-Control"]) == (200, "no-store")
+    dom = visitor.dom
+    assert dom.one("h1").text == {"id": "Skrining cepat", "en": "Quick screening"}[lang]
+    form = visitor.form()
+    assert (form.attrs["method"], form.attrs["action"]) == ("post", "/screening")
+    assert form.one("legend").text == bundled_kb.emergency.question.get(lang)
+    assert [li.text for li in form.one("ul", class_="signs").find_all("li")] == [
+        s.text.get(lang) for s in bundled_kb.emergency.signs
+    ]
+    buttons = form.find_all("button")
+    assert [(b.attrs["name"], b.attrs["value"]) for b in buttons] == [("emergency", "yes"), ("emergency", "no")]
+    assert [b.text for b in buttons] == {
+        "id": ["Ya, salah satunya sekarang", "Tidak, tidak ada"],
+        "en": ["Yes, one of these now", "No, none of these"],
+    }[lang]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_yes_at_the_gate_ends_the_screening_with_the_emergency_result(app, visitor, row_count, lang):
+    visitor.get(f"/lang/{lang}")
+    visitor.get("/screening")
+    response = visitor.submit({"emergency": "yes"})
+    assert response.status_code == 302
+    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{24}", response.location)
+    assert row_count() == 1
+    row = _stored(app, response.location)
+    assert row.request == {"mode": "screening", "emergency": True, "lang": lang}
+    assert (row.result["emergency"], row.result["triage"]["level"], row.result["solution"]) == (True, "emergency", None)
+    assert (
+        row.result["hotline"]
+        == {
+            "id": {"name": "PSC 119 (Layanan gawat darurat)", "number": "119"},
+            "en": {"name": "PSC 119 (emergency medical service)", "number": "119"},
+        }[lang]
+    )
+    assert visitor.get(response.location).status_code == 200
+    assert 'href="tel:119"' in visitor.text
+    # Nothing of it is left to continue: the questions need the gate first.
+    assert visitor.get("/screening/who").location == "/screening"
+
+
+def test_a_double_tap_on_yes_stores_one_result(visitor, row_count):
+    visitor.get("/screening")
+    data = {**visitor.fields(visitor.form()), "emergency": "yes"}
+    first, second = (visitor.post("/screening", data=data) for _ in range(2))
+    assert first.location == second.location
+    assert row_count() == 1
+
+
+def test_no_at_the_gate_goes_on_and_the_request_says_so(app, visitor):
+    receipt = complete(visitor, {**ALL_NO, "Q2": "ya"}).location
+    assert _stored(app, receipt).request == {
+        "mode": "screening",
+        "emergency": False,
+        "answers": {**ALL_NO, "Q2": "ya"},
+        "lang": "id",
+    }
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({}, "Please answer yes or no."),
+        ({"emergency": "maybe"}, "Please answer yes or no."),
+        (
+            {"emergency": "no", "for_other": "1"},
+            "This form carries fields our page does not send, so nothing in it was used. "
+            "Please fill in the form on this page.",
+        ),
+    ],
+    ids=["nothing", "not-a-choice", "forged-field"],
+)
+def test_the_gate_refuses_what_it_did_not_offer(visitor, row_count, change, message):
+    visitor.get("/lang/en")
+    visitor.get("/screening")
+    response = visitor.submit(change)
+    assert response.status_code == 400
+    assert visitor.dom.one("p", class_="error").text == message
+    assert visitor.form().attrs["action"] == "/screening"  # the gate again
+    assert row_count() == 0
+    assert visitor.get("/screening/who").location == "/screening"
+
+
+def test_start_after_an_abandoned_screening_begins_empty(visitor):
+    """A shared phone: one person answers half and leaves; the next presses Start and sees nothing of it."""
+    begin(visitor, who="1")
+    for step, value in ((1, "ya"), (2, "ya"), (3, "tidak")):
+        answer(visitor, step, value)
+    past_gate(visitor)  # the next person: Start, No
+    assert [n for n in visitor.dom.find_all("input", name="for_other") if "checked" in n.attrs] == []
+    assert visitor.get("/screening/1").location == "/screening/who"
+    visitor.get("/screening/who")
+    visitor.submit({"for_other": "0"})
+    visitor.get("/screening/1")
+    assert checked(visitor) == []
+    assert visitor.get("/screening/2").location == "/screening/1"  # no earlier answers to skip over
+
+
+def test_a_kb_without_danger_signs_has_no_gate(app_factory, visitor_for, tmp_path):
+    other = visitor_for(app_factory(KB_PATH=str(write_kb(tmp_path / "mini-kb", MINI_KB))))
+    response = other.get("/screening")
+    assert (response.status_code, response.location) == (302, "/screening/who")

@@ -31,20 +31,26 @@ def every_page(visitor) -> dict:
         for page in ("basics", "prevention", "terms", "privacy"):
             keep(f"info-{page}-{lang}", visitor.get(f"/info/{page}"))
         keep(f"screening-start-{lang}", visitor.get("/screening"))
+        visitor.submit({"emergency": "no"})
+        keep(f"screening-who-{lang}", visitor.get("/screening/who"))
         visitor.submit({"for_other": "0"})
         for step, code in enumerate(S1, 1):
             keep(f"screening-{step}-{lang}", visitor.get(f"/screening/{step}"))
             done = visitor.submit({"answer": S1[code], "action": "next"})
         keep(f"screening-result-{lang}", visitor.get(done.location))
         keep(f"pdf-{lang}", visitor.get(f"{done.location}/report.pdf"))
-        keep(f"diagnosis-{lang}", visitor.get("/diagnosis"))
+        keep(f"diagnosis-gate-{lang}", visitor.get("/diagnosis"))
+        visitor.submit({"emergency": "no"})
+        keep(f"diagnosis-{lang}", visitor.get("/diagnosis/symptoms"))
         keep(f"diagnosis-400-{lang}", visitor.submit({"GC03": "bogus"}))
         visitor.get("/diagnosis")
+        visitor.submit({"emergency": "no"})
+        visitor.get("/diagnosis/symptoms")
         keep(f"diagnosis-result-{lang}", visitor.get(visitor.submit({"GC03": "pasti", "GC06": "pasti"}).location))
         keep(f"404-{lang}", visitor.get("/no/such/page"))
         keep(f"405-{lang}", visitor.get(f"{done.location}/delete"))
-        keep(f"csrf-400-{lang}", visitor.post("/diagnosis", data={"GC03": "pasti"}))
-        keep(f"413-{lang}", visitor.post("/diagnosis", data={"GC03": "x" * (70 * 1024)}))
+        keep(f"csrf-400-{lang}", visitor.post("/diagnosis/symptoms", data={"GC03": "pasti"}))
+        keep(f"413-{lang}", visitor.post("/diagnosis/symptoms", data={"GC03": "x" * (70 * 1024)}))
     keep("report.css", visitor.get("/report.css"))
     for name in sorted(os.listdir(STATIC)):
         keep(f"static/{name}", visitor.get(f"/static/{name}"))
@@ -196,8 +202,10 @@ def test_an_unknown_language_is_not_found(client):
 
 
 def _started(visitor, answered: int):
-    """A screening with ``answered`` questions answered."""
+    """A screening with ``answered`` questions answered (past the emergency gate and who it is for)."""
     visitor.get("/screening")
+    visitor.submit({"emergency": "no"})
+    visitor.get("/screening/who")
     visitor.submit({"for_other": "0"})
     for step, code in enumerate(list(S1)[:answered], 1):
         visitor.get(f"/screening/{step}")
@@ -205,9 +213,11 @@ def _started(visitor, answered: int):
 
 
 FORMS = {
-    "screening-start": ("/screening", {"for_other": "0"}),
+    "screening-gate": ("/screening", {"emergency": "no"}),
+    "screening-who": ("/screening/who", {"for_other": "0"}),
     "screening-step": ("/screening/1", {"answer": "ya", "action": "next"}),
-    "diagnosis": ("/diagnosis", {"GC03": "pasti"}),
+    "diagnosis-gate": ("/diagnosis", {"emergency": "no"}),
+    "diagnosis": ("/diagnosis/symptoms", {"GC03": "pasti"}),
 }
 
 
@@ -216,6 +226,9 @@ FORMS = {
 def test_every_form_needs_a_valid_csrf_token(visitor, row_count, indonesian, form, token):
     _started(visitor, 0)
     url, data = FORMS[form]
+    if form == "diagnosis":  # the form comes after the diagnosis's own gate
+        visitor.get("/diagnosis")
+        visitor.submit({"emergency": "no"})
     visitor.get(url)
     sent = {**visitor.fields(visitor.form()), **data}
     if token is None:
@@ -225,7 +238,7 @@ def test_every_form_needs_a_valid_csrf_token(visitor, row_count, indonesian, for
     before = row_count()
     response = visitor.post(url, data=sent)
     assert response.status_code == 400
-    if form == "screening-start":  # nothing to keep: the refusal page
+    if form in ("screening-gate", "screening-who", "diagnosis-gate"):  # nothing to keep: the refusal page
         assert visitor.dom.one("h1").text == indonesian("The form has expired")
     else:  # the same form again, answers kept (see the stale-token tests below)
         assert EXPIRED_FORM_TEXT["id"] in response.get_data(as_text=True)
@@ -281,7 +294,7 @@ def test_diagnosis_with_a_stale_token_comes_back_with_its_answers(client, row_co
     client.get(f"/lang/{lang}")
     form = {f"GC{i:02d}": "tidak" for i in range(1, 21)}
     form.update({"GC03": "pasti", "GC07": "mungkin_iya", "for_other": "1", "csrf_token": "stale"})
-    response = client.post("/diagnosis", data=form)
+    response = client.post("/diagnosis/symptoms", data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert EXPIRED_FORM_TEXT[lang] in page
@@ -291,14 +304,15 @@ def test_diagnosis_with_a_stale_token_comes_back_with_its_answers(client, row_co
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert token != "stale"
     assert row_count() == 0
-    again = client.post("/diagnosis", data={**form, "csrf_token": token})
+    again = client.post("/diagnosis/symptoms", data={**form, "csrf_token": token})
     assert again.status_code == 302 and again.headers["Location"].startswith("/r/")
     assert row_count() == 1
 
 
 def test_screening_step_with_a_stale_token_keeps_the_choice(client, csrf_token, row_count):
     client.get("/lang/en")
-    client.post("/screening", data={"for_other": "0", "csrf_token": csrf_token})
+    client.post("/screening", data={"emergency": "no", "csrf_token": csrf_token})
+    client.post("/screening/who", data={"for_other": "0", "csrf_token": csrf_token})
     response = client.post("/screening/1", data={"answer": "ragu", "action": "next", "csrf_token": "stale"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
