@@ -29,6 +29,7 @@ PO_PATH = TRANSLATIONS_DIR / "id" / "LC_MESSAGES" / "messages.po"
 
 EVERY_SYMPTOM = {f"GC{i:02d}": 1.0 for i in range(1, 21)}  # all at "Pasti Iya"
 ALL_YES = {f"Q{i}": "ya" for i in range(1, 7)}
+EVERY_MAYBE = {f"GC{i:02d}": 0.4 for i in range(1, 21)}  # all at "Mungkin Iya"
 
 CASES = [
     # id, request, outcome code
@@ -37,8 +38,12 @@ CASES = [
     ("diagnosis-none", {"mode": "diagnosis", "symptoms": {}}, None),
     ("screening-S1", {"mode": "screening", "answers": ALL_YES}, "S1"),
     ("screening-S3", {"mode": "screening", "answers": {f"Q{i}": "tidak" for i in range(1, 7)}}, "S3"),
+    # every definition "cannot tell", with criteria answered "Maybe": the longest case-definition block
+    ("diagnosis-maybe", {"mode": "diagnosis", "symptoms": {**EVERY_MAYBE, "GC06": 0.6, "GC20": 0.4}}, "PC02"),
+    ("emergency-screening", {"mode": "screening", "emergency": True}, None),
+    ("emergency-diagnosis", {"mode": "diagnosis", "emergency": True}, None),
 ]
-LONGEST = ["diagnosis-all-20", "screening-S1"]
+LONGEST = ["diagnosis-all-20", "screening-S1", "diagnosis-maybe"]
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +141,9 @@ def test_html_is_self_contained(kb, gettext, name, request_body, outcome, lang):
     assert re.findall(r"\b(?:src|srcset|xlink:href)=", html) == []
     assert "@import" not in html and "url(" not in html
     assert [m for m in re.findall(r'href="([^"]*)"', html) if not m.startswith("tel:")] == [URL]
-    assert html.count("<svg") == 1 + {"diagnosis-all-20": 2, "diagnosis-3": 2}.get(name, 0)  # the QR, the bars
+    assert html.count("<svg") == 1 + {"diagnosis-all-20": 2, "diagnosis-3": 2, "diagnosis-maybe": 2}.get(
+        name, 0
+    )  # the QR, the bars
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -150,7 +157,7 @@ def test_screening_lists_the_six_questions_and_answers(kb, gettext, lang):
         for q, code in zip(kb.questions, ["ragu", "ya", "ya", "ya", "ya", "tidak"], strict=True)
     ]
     assert len(answers) == 6
-    assert 'href="tel:0331487441">(0331) 487441</a>' in html
+    assert 'href="tel:1500-567">1500-567</a>' in html
     assert 'class="part model outcome-s1"' in html
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
 import pytest
@@ -244,3 +245,150 @@ def test_pdf_failure_falls_back_to_the_page_with_a_message(visitor, receipt, mon
     assert visitor.dom.one("div", class_="flash").text == indonesian(
         "The PDF could not be made on this server. Please use “Print result” instead."
     )
+
+
+# --- what the page leads with (issue 8): triage, the official definitions, the model as a match score --------
+
+ALL_PASTI = {f"GC{i:02d}": "pasti" for i in range(1, 21)}
+WALK_THROUGH = [
+    # id, diagnosis answers, triage level, KMK suspect, KMK probable
+    pytest.param({"GC03": "pasti"}, "self_care", "not_met", "not_met", id="fever-alone"),
+    pytest.param({"GC05": "pasti"}, "test_and_isolate", "not_met", "not_met", id="contact-alone"),
+    pytest.param({"GC13": "pasti"}, "self_care", "not_met", "not_met", id="diabetes-alone"),
+    pytest.param(
+        {"GC06": "pasti", "GC08": "pasti", "GC20": "pasti"}, "emergency", "not_met", "not_met", id="red-flags"
+    ),
+    pytest.param(
+        {"GC03": "pasti", "GC04": "pasti", "GC05": "pasti"}, "test_and_isolate", "met", "unknown", id="suspect"
+    ),
+    pytest.param(ALL_PASTI, "emergency", "met", "unknown", id="all-20"),
+]
+STATUS = {
+    "id": {"met": "Terpenuhi", "not_met": "Tidak terpenuhi", "unknown": "Tidak dapat dipastikan dari jawaban ini"},
+    "en": {"met": "Met", "not_met": "Not met", "unknown": "Cannot tell from these answers"},
+}
+
+
+def headings(dom) -> list[str]:
+    """The page's h1 and h2 texts, in document order."""
+    return [h.text for h in dom.iter() if h.tag in ("h1", "h2")]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("answers, level, suspect, probable", WALK_THROUGH)
+def test_the_page_leads_with_the_triage_level(visitor, bundled_kb, lang, answers, level, suspect, probable):
+    if lang == "en":
+        visitor.get("/lang/en")
+    visitor.get(diagnosis_receipt(visitor, answers))
+    dom = visitor.dom
+    texts = headings(dom)
+    title = bundled_kb.triage.level(level).title.get(lang)
+    h1 = texts.index(dom.one("h1", id="report-title").text)
+    assert texts[h1 + 1] == title  # the first heading after the page's h1: what to do
+    section = dom.one("section", class_=f"triage-{level}")
+    assert section.one("p", class_="source").one("span", class_="review").text == (
+        "Menunggu tinjauan tenaga medis." if lang == "id" else "Awaiting medical review."
+    )
+    assert "seed001" not in section.text and "kmk413" not in section.text  # short citations, never ids
+    calls = [a.attrs["href"] for a in section.find_all("a") if a.attrs.get("href", "").startswith("tel:")]
+    assert calls == (["tel:119"] if level == "emergency" else [])
+    statuses = [dd.one("strong").text for dd in dom.find_all("dl", class_="definitions")[0].find_all("dd")]
+    assert statuses == [STATUS[lang][suspect], STATUS[lang][probable]]
+    # The model's score is never a headline, and its category's text is the general one.
+    assert not any("%" in t for t in texts)
+    info = dom.find_all("p", class_="info")
+    top = visitor.dom.one("p", class_="closest").one("span", class_="code").text
+    assert [p.text for p in info] == [bundled_kb.hypothesis(top).info.get(lang)]
+    assert "your answers show" not in dom.text and "jawaban Anda menunjukkan tanda ISPA" not in dom.text
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_suspect_probable_unknown_names_what_was_not_asked(visitor, lang):
+    if lang == "en":
+        visitor.get("/lang/en")
+    visitor.get(diagnosis_receipt(visitor, {"GC03": "pasti", "GC04": "pasti", "GC05": "pasti"}))
+    rows = visitor.dom.find_all("dl", class_="definitions")[0].find_all("div", class_="definition")
+    expected = {
+        "id": [
+            "Kasus suspek (KMK 413/2020) Terpenuhi",
+            "Kasus probable (KMK 413/2020) Tidak dapat dipastikan dari jawaban ini — tidak ditanyakan di sini: "
+            "Cukup berat hingga perlu dirawat di rumah sakit; Belum ada hasil RT-PCR",
+        ],
+        "en": [
+            "Suspect case (KMK 413/2020) Met",
+            "Probable case (KMK 413/2020) Cannot tell from these answers — not asked here: Ill enough to need "
+            "hospital care; No RT-PCR result yet",
+        ],
+    }[lang]
+    assert [re.sub(r"\s+", " ", r.text).strip() for r in rows] == expected
+    source = visitor.dom.one("section", class_="casedef").one("p", class_="source").text
+    assert source.startswith(
+        "Sumber: Kemenkes RI, KMK HK.01.07/MENKES/413/2020." if lang == "id" else "Source: Kemenkes"
+    )
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_symptom_diagnosis_says_plainly_what_to_do(visitor, bundled_kb, lang):
+    if lang == "en":
+        visitor.get("/lang/en")
+    visitor.get(diagnosis_receipt(visitor, {}))
+    dom = visitor.dom
+    assert dom.find_all("h2", id="why-title") == []
+    assert dom.find_all("table", class_="ranking") == []
+    assert dom.one("p", class_="no-match").text == (
+        "Anda tidak melaporkan satu pun tanda yang dicantumkan model, jadi tidak ada kategori yang cocok. Apa yang "
+        "perlu dilakukan ada di bagian atas halaman ini."
+        if lang == "id"
+        else "You reported none of the signs the model lists, so it matches no category. What to do is at the top "
+        "of this page."
+    )
+    # Every symptom asked is listed with its answer, "No" included, in the KB's groups.
+    answers = dom.find_all("div", class_="answer-group")
+    assert [g.one("h3").text for g in answers] == [g.name.get(lang) for g in bundled_kb.groups]
+    assert len(dom.find_all("span", class_="symptom-name")) == len(bundled_kb.symptoms)
+
+
+def test_a_result_stored_before_triage_is_recomputed_from_its_request(app, visitor, bundled_kb):
+    receipt = diagnosis_receipt(visitor, {"GC03": "pasti", "GC04": "pasti", "GC05": "pasti"})
+    key = store.key_of(receipt.rsplit("/", 1)[-1])
+    with app.app_context():
+        row = db.session.get(Consultation, key)
+        old_result = {k: v for k, v in row.result.items() if k not in ("triage", "case_definition")}
+        old_trace = {k: v for k, v in row.trace.items() if k != "assessment"}
+        db.session.execute(
+            update(Consultation).where(Consultation.key == key).values(result=old_result, trace=old_trace)
+        )
+        db.session.commit()
+    visitor.get(receipt)
+    title = bundled_kb.triage.level("test_and_isolate").title.id
+    assert visitor.dom.one("h2", id="triage-title").text == title
+    statuses = [dd.one("strong").text for dd in visitor.dom.find_all("dl", class_="definitions")[0].find_all("dd")]
+    assert statuses == ["Terpenuhi", "Tidak dapat dipastikan dari jawaban ini"]
+    # Of another KB version it cannot be re-run: the page says so instead of a triage level.
+    with app.app_context():
+        db.session.execute(update(Consultation).where(Consultation.key == key).values(kb_version="000000000000"))
+        db.session.commit()
+    visitor.get(receipt)
+    section = visitor.dom.one("section", class_="triage-none")
+    assert section.one("h2").text == "Yang perlu dilakukan"
+    assert section.one("p").text.startswith("Hasil ini dibuat sebelum Pakar menyampaikan lebih dulu")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("mode", ["screening", "diagnosis"])
+def test_the_emergency_gate_result_page(visitor, bundled_kb, lang, mode):
+    if lang == "en":
+        visitor.get("/lang/en")
+    visitor.get(f"/{mode}")
+    response = visitor.submit({"emergency": "yes"})
+    assert response.status_code == 302
+    assert visitor.get(response.location).status_code == 200
+    dom = visitor.dom
+    texts = headings(dom)
+    assert texts[texts.index(dom.one("h1", id="report-title").text) + 1] == bundled_kb.triage.levels[0].title.get(lang)
+    call = dom.one("section", class_="triage-emergency").one("a", class_="call-button")
+    assert call.attrs["href"] == "tel:119"
+    assert dom.one("p", class_="emergency-note").text.startswith(
+        "Konsultasi berhenti di pertanyaan tanda bahaya" if lang == "id" else "The consultation stopped at the"
+    )
+    assert dom.find_all("table", class_="ranking") == [] and dom.find_all("section", class_="casedef") == []
