@@ -124,7 +124,8 @@ def test_workers_starting_together_on_a_new_database_all_start(tmp_path):
 
     engine = create_engine(url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+        # Migrated once, to the newest revision (0002: the submission column).
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
     engine.dispose()
 
 
