@@ -203,7 +203,7 @@ DIAGNOSIS_TEXTS = [
 def test_diagnosis_numbers_chart_and_symptoms(kb, gettext, lang, title, certainty, chart, symptoms, why, steps):
     """Fever 0.8, dry cough 0.6, runny nose 0.4: the numbers in the language's decimal mark, one bar each."""
     html = render_html(make_context(kb, case("diagnosis-3")[1], lang), gettext=gettext(lang))
-    assert f'<span class="code">{title}</span> —' in html
+    assert f'<span id="outcome-title"><span class="code">{title}</span></span> —' in html
     assert f"<strong>{certainty}</strong>" in html
     rows = re.findall(
         r'<td class="code-cell">(\w+)</td>.*?<strong>([^<]+)</strong> <span class="cf">\(CF ([^)]+)\)'

@@ -73,9 +73,7 @@ def shown(visitor) -> dict:
             )
         )
     return {
-        "outcome": dom.one("p", class_="closest").find_all("span")[0].text
-        + " "
-        + dom.one("p", class_="closest").one("span", class_="closest-name").text,
+        "outcome": dom.one("span", id="outcome-title").text,
         "certainty": dom.one("p", class_="closest").one("strong").text
         + " "
         + dom.one("p", class_="closest").one("span", class_="cf").text,
