@@ -25,7 +25,8 @@ def defaults(instance_path: str) -> dict:
         "RETENTION_DAYS": 30,  # results older than this are deleted (see webui.retention)
         "TIMEZONE": "Asia/Jakarta",  # times on result pages and reports (WIB); any IANA zone name
         "PURGE_INTERVAL": 3600,  # seconds between a process's automatic purges; 0 turns them off
-        # The screening result's hotline; None: the one the KB's solution names (PSC 119, Kemenkes 119 ext 9).
+        # S1's hotline, a deployment's own region's line; None: the KB's national default (Halo Kemenkes
+        # 1500-567). The emergency level's number (PSC 119) is never replaced.
         "HOTLINE_NAME": None,
         "HOTLINE_NUMBER": None,
         "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,

@@ -30,10 +30,11 @@ def current():
 def answer(request: dict) -> dict:
     """Run one consultation (the ``pakar batch`` contract); raises :class:`rules.InputError` if invalid.
 
-    The result names this site's configured hotline, so the page, the PDF and the API all agree.
+    The result names this site's configured hotline, so the page, the PDF and the API all agree; an
+    emergency result keeps the KB's emergency number (PSC 119): a regional line never replaces it.
     """
     result = rules.consult(current(), request)
-    if result.get("hotline"):
+    if result.get("hotline") and not result.get("emergency"):
         result["hotline"] = hotline(result["hotline"])
     return result
 
@@ -48,7 +49,8 @@ InputError = rules.InputError
 
 
 def hotline(solution_hotline: dict | None) -> dict | None:
-    """The screening result's hotline, with the configured number or name when one is set."""
+    """The screening result's hotline, with the configured number or name when one is set (HOTLINE_NAME,
+    HOTLINE_NUMBER: a deployment's own region's line; the KB's default is national)."""
     if solution_hotline is None:
         return None
     cfg = current_app.config

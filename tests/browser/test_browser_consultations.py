@@ -31,8 +31,8 @@ S3_ANSWERS = {"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": 
 EMERGENCY_BOX = re.compile(r"(^|\s)emergency(\s|$)")
 EMERGENCY_STRIP = re.compile(r"(^|\s)emergency-strip(\s|$)")
 
-# The paper's hospital hotline, named by the KB's S1 (the app's HOTLINE_* settings are not set here).
-HOTLINE = ("RS dr. Soebandi Jember", "(0331) 487441", "tel:0331487441")
+# The national default the KB's S1 names (the app's HOTLINE_* settings are not set here).
+HOTLINE = ("Halo Kemenkes", "1500-567", "tel:1500-567")
 
 SCREENINGS = [
     # lang, for someone else, answers, solution, its title as shown

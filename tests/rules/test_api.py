@@ -23,7 +23,7 @@ def test_screening_result_contract(kb):
     assert result["kb_version"] == kb.version[:12]
     assert result["solution"] == "S1"
     assert result["advice"] == kb.solution("S1").advice.en
-    assert result["hotline"] == {"name": "RS dr. Soebandi Jember", "number": "(0331) 487441"}
+    assert result["hotline"] == {"name": "Halo Kemenkes", "number": "1500-567"}
     assert result["trace"]["kb"] == {"id": "covid19", "version": kb.version[:12], "label": "1.0.0"}
     json.dumps(result)  # JSON-ready as it is
 

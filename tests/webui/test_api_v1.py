@@ -197,7 +197,7 @@ def test_diagnosis_exact_values(client, request_body, fields, ranking):
             {**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"},
             "S1",
             "Jawaban Anda cocok dengan tanda COVID-19 yang paling serius dalam model ini",
-            {"name": "RS dr. Soebandi Jember", "number": "(0331) 487441"},
+            {"name": "Halo Kemenkes", "number": "1500-567"},
         ),
         ({**ALL_NO, "Q6": "ya"}, "S2", "Ada kemungkinan Anda tertular COVID-19", None),
     ],

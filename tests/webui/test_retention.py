@@ -73,7 +73,7 @@ def test_purge_runs_at_most_once_per_interval(app_factory, interval, gap, expect
     assert _count(app) == (0 if expected else 1)
 
 
-@pytest.mark.parametrize("config, shown", [({}, "0331487441"), ({"HOTLINE_NUMBER": "112"}, "112")])
+@pytest.mark.parametrize("config, shown", [({}, "1500-567"), ({"HOTLINE_NUMBER": "112"}, "112")])
 def test_the_configured_hotline_is_in_the_api_result_and_the_stored_page(app_factory, config, shown):
     app = app_factory(**config)
     client = app.test_client()

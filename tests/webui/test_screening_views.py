@@ -4,6 +4,7 @@ advice and hotline."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -204,6 +205,7 @@ def test_the_last_step_stores_exactly_one_row_and_sends_to_the_receipt(visitor, 
     assert visitor.get("/screening/1").location == "/screening"
 
 
+S1_ANSWERS = {**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"}
 SCREENING_CASES = {
     "all-no": (ALL_NO, "S3"),
     "contact-fever-breathless": ({**ALL_NO, "Q1": "ya", "Q4": "ya", "Q5": "ya"}, "S1"),
@@ -236,8 +238,8 @@ def test_result_shows_the_kb_solution(visitor, bundled_kb, answers, code):
 @pytest.mark.parametrize(
     "settings, name, number, tel",
     [
-        ({}, "RS dr. Soebandi Jember", "(0331) 487441", "tel:0331487441"),
-        ({"HOTLINE_NUMBER": "0800 1234 567"}, "RS dr. Soebandi Jember", "0800 1234 567", "tel:08001234567"),
+        ({}, "Halo Kemenkes", "1500-567", "tel:1500-567"),
+        ({"HOTLINE_NUMBER": "0800 1234 567"}, "Halo Kemenkes", "0800 1234 567", "tel:08001234567"),
         (
             {"HOTLINE_NAME": "Dinkes Kota Bandung", "HOTLINE_NUMBER": "(022) 4231 921"},
             "Dinkes Kota Bandung",
@@ -253,6 +255,40 @@ def test_the_s1_hotline_is_configurable(app_factory, visitor_for, settings, name
     hotline = visitor.dom.one("p", class_="hotline")
     assert hotline.text == f"{indonesian('Call %(name)s:', name=name)} {number}"
     assert hotline.one("a").attrs["href"] == tel
+    # The API says the same, for a new result and for this stored one.
+    created = visitor.client.post("/api/v1/consultations", json={"mode": "screening", "answers": S1_ANSWERS})
+    assert created.get_json()["hotline"] == {"name": name, "number": number}
+
+
+@pytest.mark.slow  # a PDF per backend and setting
+@pytest.mark.parametrize(
+    "settings, line",
+    [
+        ({}, "Halo Kemenkes: 1500-567"),
+        (
+            {"HOTLINE_NAME": "Dinkes Kota Bandung", "HOTLINE_NUMBER": "(022) 4231 921"},
+            "Dinkes Kota Bandung: (022) 4231 921",
+        ),
+    ],
+    ids=["kb", "configured"],
+)
+def test_the_s1_hotline_is_in_the_pdf(app_factory, visitor_for, settings, line):
+    from pypdf import PdfReader
+
+    visitor = visitor_for(app_factory(**settings))
+    receipt = complete(visitor, S1_ANSWERS).location
+    response = visitor.get(f"{receipt}/report.pdf")
+    assert (response.status_code, response.mimetype) == (200, "application/pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert line in text
+    assert "Soebandi" not in text
+
+
+@pytest.mark.parametrize("settings", [{}, {"HOTLINE_NAME": "Dinkes Kota Bandung", "HOTLINE_NUMBER": "(022) 4231 921"}])
+def test_the_emergency_number_is_never_replaced_by_the_configured_line(app_factory, settings):
+    client = app_factory(**settings).test_client()
+    body = client.post("/api/v1/consultations", json={"mode": "screening", "emergency": True}).get_json()
+    assert body["hotline"] == {"name": "PSC 119 (Layanan gawat darurat)", "number": "119"}
 
 
 def test_no_hotline_for_s2_and_s3(visitor):
