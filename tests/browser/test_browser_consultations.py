@@ -36,8 +36,8 @@ HOTLINE = ("Halo Kemenkes", "1500-567", "tel:1500-567")
 
 SCREENINGS = [
     # lang, for someone else, answers, solution, its title as shown
-    ("id", False, S1_ANSWERS, "S1", "Kemungkinan besar Anda tertular COVID-19"),
-    ("en", True, S1_ANSWERS, "S1", "You are likely to have COVID-19"),
+    ("id", False, S1_ANSWERS, "S1", "Jawaban Anda cocok dengan tanda COVID-19 yang paling serius dalam model ini"),
+    ("en", True, S1_ANSWERS, "S1", "Your answers match the model's most serious pattern of COVID-19 signs"),
     ("id", True, S2_ANSWERS, "S2", "Ada kemungkinan Anda tertular COVID-19"),
     ("en", False, S3_ANSWERS, "S3", "Your answers show no sign of COVID-19"),
 ]
@@ -123,11 +123,11 @@ DIAGNOSES = [
         "77,2%",
         [("PC02", "77,2%"), ("PC01", "72,8%")],
         [
+            "Sakit tenggorokan — Mungkin Iya",
             "Demam di atas 38 °C — Kemungkinan Besar Iya",
             "Sesak napas — Mungkin Tidak",
-            "Sakit tenggorokan — Mungkin Iya",
         ],
-        "PC02 Probable COVID-19 ditampilkan lebih dulu: tingkat keyakinannya (77,2%) lebih tinggi daripada PC01 "
+        "PC02 Probable COVID-19 ditampilkan lebih dulu: skor kecocokannya (77,2%) lebih tinggi daripada PC01 "
         "Suspek COVID-19 (72,8%).",
     ),
     (
@@ -137,8 +137,8 @@ DIAGNOSES = [
         "Probable COVID-19",
         "77.2%",
         [("PC02", "77.2%"), ("PC01", "72.8%")],
-        ["Fever above 38 °C — Likely", "Shortness of breath — Probably not", "Sore throat — Maybe"],
-        "PC02 Probable COVID-19 comes first: its certainty (77.2%) is higher than that of PC01 Suspect COVID-19 "
+        ["Sore throat — Maybe", "Fever above 38 °C — Likely", "Shortness of breath — Probably not"],
+        "PC02 Probable COVID-19 comes first: its match score (77.2%) is higher than that of PC01 Suspect COVID-19 "
         "(72.8%).",
     ),
     (
@@ -148,9 +148,9 @@ DIAGNOSES = [
         "Suspek COVID-19",
         "100%",
         [("PC01", "100%"), ("PC02", "100%")],
-        ["Demam di atas 38 °C — Pasti Iya", "Batuk kering — Kemungkinan Besar Iya"],
-        "PC01 dan PC02 sama yakinnya (100%) dengan jumlah gejala pendukung yang sama; PC01 ditampilkan lebih dulu "
-        "karena urutannya lebih awal di basis pengetahuan.",
+        ["Batuk kering — Kemungkinan Besar Iya", "Demam di atas 38 °C — Pasti Iya"],
+        "PC01 dan PC02 memiliki skor kecocokan yang sama (100%) dan jumlah jawaban pendukung yang sama; PC01 "
+        "ditampilkan lebih dulu karena basis pengetahuan mencantumkannya lebih dulu.",
     ),
     (
         "en",
@@ -159,8 +159,8 @@ DIAGNOSES = [
         "Probable COVID-19",
         "100%",
         [("PC02", "100%"), ("PC01", "100%")],
-        ["Fever above 38 °C — Certainly", "Dry cough — Likely", "Shortness of breath — Almost certainly"],
-        "PC02 and PC01 are equally certain (100%); PC02 comes first because more of your symptoms support it "
+        ["Dry cough — Likely", "Fever above 38 °C — Certainly", "Shortness of breath — Almost certainly"],
+        "PC02 and PC01 have the same match score (100%); PC02 comes first because more of your answers support it "
         "(3 against 2).",
     ),
 ]
@@ -210,7 +210,7 @@ def test_detailed_diagnosis(page, base_url, bundled_kb, ui, lang, levels, code, 
         bar = row.locator("svg")
         expect(bar).to_be_visible()
         assert bar_share(bar) == pytest.approx(float(percent.rstrip("%").replace(",", ".")) / 100, abs=0.01)
-    expect(page.locator("ul.symptoms li")).to_have_text(symptoms)
+    expect(page.locator("ul.symptoms li.yes")).to_have_text(symptoms)  # every symptom is listed; these answered
     expect(page.locator("section[aria-labelledby=why-title]")).to_contain_text(why)
     expect(page.locator(".receipt a.url")).to_have_text(page.url)
 

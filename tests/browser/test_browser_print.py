@@ -46,7 +46,8 @@ def test_print_is_one_a4_page(page, shared_result, ui, lang, name, title, outcom
     expect(report).to_be_visible()
     expect(report.locator("h1")).to_have_text(ui(lang, title))
     expect(report.locator("#outcome-title")).to_contain_text(outcome)
-    expect(report.locator(".emergency")).to_be_visible()
+    # The danger signs, or (at the emergency level) the triage block that already says to call 119.
+    expect(report.locator(".emergency, .triage-emergency").first).to_be_visible()
     expect(report.locator(".receipt a.url")).to_have_text(url)
 
     pdf = page.pdf(format="A4")
