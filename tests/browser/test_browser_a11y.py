@@ -22,6 +22,7 @@ from testing.browser import (
     axe_violations,
     choose_language,
     open_result,
+    pass_gate,
     start_screening,
 )
 
@@ -39,6 +40,7 @@ TARGETS = (
 PAGES = {
     "home": 0,
     "screening-step": 5,  # question 1: three answers, Next, Back
+    "gate": 2,  # the emergency gate (the diagnosis's first page): Yes, No
     "diagnosis": 22,  # twenty symptoms, "for someone else", See the result
     "screening-result": 2,
     "diagnosis-result": 2,
@@ -128,10 +130,15 @@ class Auditor:
             start_screening(page, base, ui, lang, for_other=False)
         elif name in RESULTS:
             open_result(page, self.shared_result(RESULTS[name], lang), lang)
+        elif name == "diagnosis":  # the form, after the gate
+            page.goto(base + "/")
+            choose_language(page, lang)
+            page.goto(base + "/diagnosis")
+            pass_gate(page, ui, lang)
         else:
             page.goto(base + "/")
             choose_language(page, lang)
-            path = {"home": "/", "diagnosis": "/diagnosis", "info": "/info/basics", "not-found": "/no-such-page"}[name]
+            path = {"home": "/", "gate": "/diagnosis", "info": "/info/basics", "not-found": "/no-such-page"}[name]
             if name == "not-found":
                 page.watch.expect_status(base + path, 404)
             response = page.goto(base + path)

@@ -16,6 +16,7 @@ from testing.browser import (
     fill_diagnosis,
     level_label,
     open_result,
+    pass_gate,
     pdf_pages,
     pdf_text,
     result_url_pattern,
@@ -185,7 +186,9 @@ def test_detailed_diagnosis(page, base_url, bundled_kb, ui, lang, levels, code, 
     page.goto(base_url + "/")
     choose_language(page, lang)
     page.get_by_role("link", name=ui(lang, "Start detailed diagnosis"), exact=True).click()
-    expect(page).to_have_url(base_url + "/diagnosis")
+    expect(page).to_have_url(base_url + "/diagnosis")  # the emergency gate first
+    pass_gate(page, ui, lang)
+    expect(page).to_have_url(base_url + "/diagnosis/symptoms")
     selects = page.locator("main form select")
     expect(selects).to_have_count(20)
     assert [s.code for s in kb.symptoms] == [f"GC{i:02d}" for i in range(1, 21)]
