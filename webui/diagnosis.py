@@ -43,7 +43,9 @@ def start():
 def form():
     """The form (after the gate); a valid post is answered, stored, and the person sent to its receipt."""
     if request.method == "GET":
-        if not session.get(PASSED):  # the gate first
+        # The gate first, every time: the flag is used up here, so neither a reload nor the next person on
+        # a shared phone gets the form without the gate's question.
+        if not session.pop(PASSED, False):
             return redirect(url_for("diagnosis.start"))
         return _page(chosen={}, errors={}, for_other=False)
     read = forms.diagnosis(knowledge.current(), request.form)

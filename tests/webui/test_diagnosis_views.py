@@ -241,6 +241,23 @@ def test_the_form_without_the_gate_goes_to_the_gate(visitor):
     assert visitor.get("/diagnosis/symptoms").location == "/diagnosis"
 
 
+def test_the_form_is_shown_once_per_answer_at_the_gate(visitor):
+    """An abandoned form does not let the next person (or a reload) skip the gate."""
+    assert open_form(visitor).status_code == 200
+    assert visitor.get("/diagnosis/symptoms").location == "/diagnosis"
+
+
+def test_home_and_consult_again_lead_to_the_gate(visitor):
+    visitor.get("/")
+    links = [a.attrs["href"] for a in visitor.dom.find_all("a", class_="button")]
+    assert {"/screening", "/diagnosis"} <= set(links)
+    assert "/diagnosis/symptoms" not in links
+    open_form(visitor)
+    visitor.get(visitor.submit({"GC03": "pasti"}).location)
+    again = [a.attrs["href"] for a in visitor.dom.find_all("a", class_="button") if a.attrs.get("href") == "/diagnosis"]
+    assert again == ["/diagnosis"]
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_yes_at_the_gate_ends_the_diagnosis_with_the_emergency_result(app, visitor, row_count, lang):
     visitor.get(f"/lang/{lang}")
