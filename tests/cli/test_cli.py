@@ -292,11 +292,11 @@ SCREENING_S1 = "1\n1\n2\n2\n1\n1\n2\n"  # mode 1, then Q1..Q6: ya, tidak, tidak,
 @pytest.mark.parametrize(
     "args, stdin, expect",
     [
-        (["consult"], SCREENING_S1, "S1: Kemungkinan besar Anda tertular COVID-19"),
+        (["consult"], SCREENING_S1, "S1: Jawaban Anda cocok dengan tanda COVID-19 yang paling serius dalam model ini"),
         (
             ["consult", "--mode", "screening", "--lang", "en"],
             "9\nmaybe\n1\n2\n2\n1\n1\n2\n",
-            "S1: You are likely to have COVID-19",
+            "S1: Your answers match the model's most serious pattern of COVID-19 signs",
         ),
         (["consult", "--mode", "screening"], "1\n<\n3\n2\n2\n2\n2\n2\n", "S3:"),
         (

@@ -105,7 +105,7 @@ def test_the_other_language_rerenders_from_the_stored_request(visitor, receipt, 
     before = row_count()
     visitor.get(receipt)
     solution = next(s for s in bundled_kb.solutions if s.code == "S1")
-    assert visitor.dom.one("p", id="outcome-title").text == f"S1 {solution.title.id}"
+    assert visitor.dom.one("p", id="model-solution").text == f"S1 {solution.title.id}"
 
     switch = visitor.get(f"/lang/en?next={receipt}")
     assert (switch.status_code, switch.location) == (302, receipt)
@@ -113,7 +113,7 @@ def test_the_other_language_rerenders_from_the_stored_request(visitor, receipt, 
     assert response.headers["Cache-Control"] == "no-store"
     dom = visitor.dom
     assert dom.one("html").attrs["lang"] == "en"
-    assert dom.one("p", id="outcome-title").text == f"S1 {solution.title.en}"
+    assert dom.one("p", id="model-solution").text == f"S1 {solution.title.en}"
     assert [n.text for n in dom.one("dl", class_="answers").find_all("dd")] == ["Yes", "No", "No", "Yes", "Yes", "No"]
     assert dom.one("p", class_="receipt-meta").text.startswith("Created ")
     # Nothing new was stored and the stored row is unchanged: the texts come from re-running its request.
@@ -153,7 +153,7 @@ def test_a_result_from_an_older_kb_keeps_its_words_and_says_so(visitor, receipt,
     visitor.get(f"/lang/en?next={receipt}")
     visitor.get(receipt)
     # Not re-run against today's KB: the title stays the stored (Indonesian) one.
-    assert visitor.dom.one("p", id="outcome-title").text == f"S1 {solution.title.id}"
+    assert visitor.dom.one("p", id="model-solution").text == f"S1 {solution.title.id}"
     assert visitor.dom.one("p", class_="stale").text.startswith("The knowledge base has been updated")
 
 
