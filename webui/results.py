@@ -71,7 +71,10 @@ def result_context(row, token):
         stored = knowledge.answer({**row.request, "lang": lang})
         if "assessment" not in (trace or {}):
             trace = stored.get("trace")
-    hotline = knowledge.hotline(stored.get("hotline")) if row.mode == "screening" else None
+    # A deployment's regional line (HOTLINE_*) belongs to the screening's own advice (S1); a result that ended
+    # at the emergency gate shows the emergency number only (the report's call button).
+    screening_advice = row.mode == "screening" and not stored.get("emergency")
+    hotline = knowledge.hotline(stored.get("hotline")) if screening_advice else None
     url = url_for("results.show", token=token, _external=True)
     # The templates get the typed record: exact numbers, the ranking reason and the CF steps of the trace.
     return {

@@ -10,6 +10,7 @@ import re
 import pytest
 
 import rules
+from testing.html import parse_html
 from testing.kbfiles import BASE as MINI_KB
 from testing.kbfiles import write_kb
 from webui import store
@@ -289,6 +290,10 @@ def test_the_emergency_number_is_never_replaced_by_the_configured_line(app_facto
     client = app_factory(**settings).test_client()
     body = client.post("/api/v1/consultations", json={"mode": "screening", "emergency": True}).get_json()
     assert body["hotline"] == {"name": "PSC 119 (Layanan gawat darurat)", "number": "119"}
+    # Its page calls 119 only: a regional line beside the emergency button would invite the wrong call.
+    page = parse_html(client.get(body["url"]).get_data(as_text=True))
+    assert page.find("p", class_="hotline") is None
+    assert [a.attrs["href"] for a in page.find_all("a") if a.attrs.get("href", "").startswith("tel:")] == ["tel:119"]
 
 
 def test_no_hotline_for_s2_and_s3(visitor):

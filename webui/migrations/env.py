@@ -3,6 +3,7 @@
 Logging is left to the app: the app runs these migrations on its first start, and configuring logging
 here would reset the app's loggers (the same trap as Experta's ``logging.basicConfig()``).
 """
+
 import logging
 
 from alembic import context
@@ -11,14 +12,14 @@ from flask import current_app
 logger = logging.getLogger("alembic.env")
 config = context.config
 target_db = current_app.extensions["migrate"].db
-config.set_main_option("sqlalchemy.url",
-                       target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+config.set_main_option("sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
 
 
 def run_migrations_offline():
     """Emit SQL to stdout instead of running it (``flask db upgrade --sql``)."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata,
-                      literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
