@@ -100,16 +100,16 @@ class Hypothesis:
     loc: Loc
 
 
-@dataclass(frozen=True)
-class Premise:
-    """A rule's IF part: a single code (``op='is'``), or ``all``/``any`` of sub-premises."""
+class _Tree:
+    """A premise tree (a :class:`Premise` or a :class:`Condition`): a code at each leaf (``op='is'``), parts in
+    ``items`` elsewhere."""
 
     op: str
-    code: str = ""
-    items: tuple[Premise, ...] = ()
+    code: str
+    items: tuple[_Tree, ...]
 
     def codes(self) -> tuple[str, ...]:
-        """Every code the premise mentions, in order of first appearance."""
+        """Every code the tree mentions, in order of first appearance."""
         if self.op == "is":
             return (self.code,)
         seen: dict[str, None] = {}
@@ -117,6 +117,15 @@ class Premise:
             for code in item.codes():
                 seen.setdefault(code)
         return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Premise(_Tree):
+    """A rule's IF part: a single code (``op='is'``), or ``all``/``any`` of sub-premises."""
+
+    op: str
+    code: str = ""
+    items: tuple[Premise, ...] = ()
 
     def __str__(self) -> str:
         if self.op == "is":
@@ -343,7 +352,7 @@ def kleene_at_least(n: int, values) -> str:
 
 
 @dataclass(frozen=True)
-class Condition:
+class Condition(_Tree):
     """A three-valued premise: a criterion or definition code (``op='is'``), ``all``/``any`` of
     conditions, or ``at_least`` ``n`` of them."""
 
@@ -351,16 +360,6 @@ class Condition:
     code: str = ""  # the criterion or definition of an ``is`` condition; unused by the others
     items: tuple[Condition, ...] = ()
     n: int = 0
-
-    def codes(self) -> tuple[str, ...]:
-        """Every code the condition mentions, in order of first appearance."""
-        if self.op == "is":
-            return (self.code,)
-        seen: dict[str, None] = {}
-        for item in self.items:
-            for code in item.codes():
-                seen.setdefault(code)
-        return tuple(seen)
 
     def value(self, statuses: Mapping[str, str]) -> str:
         """The condition's status given each code's status (a missing code is UNKNOWN)."""
