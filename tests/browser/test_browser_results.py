@@ -9,21 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from testing.browser import PHONE, run_diagnosis
+from testing.walkthrough import WALK_THROUGH
 
-ALL_PASTI = {f"GC{i:02d}": "pasti" for i in range(1, 21)}
-CASES = [
-    # id, levels chosen (symptom -> level code), triage level, KMK suspect, KMK probable
-    pytest.param({"GC03": "pasti"}, "self_care", "not_met", "not_met", id="fever-alone"),
-    pytest.param({"GC05": "pasti"}, "test_and_isolate", "not_met", "not_met", id="contact-alone"),
-    pytest.param({"GC13": "pasti"}, "self_care", "not_met", "not_met", id="diabetes-alone"),
-    pytest.param(
-        {"GC06": "pasti", "GC08": "pasti", "GC20": "pasti"}, "emergency", "not_met", "not_met", id="red-flags"
-    ),
-    pytest.param(
-        {"GC03": "pasti", "GC04": "pasti", "GC05": "pasti"}, "test_and_isolate", "met", "unknown", id="suspect"
-    ),
-    pytest.param(ALL_PASTI, "emergency", "met", "unknown", id="all-20"),
-]
 STATUS = {"met": "Met", "not_met": "Not met", "unknown": "Cannot tell from these answers"}
 # The sentences the issue found false for one answer (the old PC02 text): never shown again.
 FALSE_SENTENCES = [
@@ -33,7 +20,7 @@ FALSE_SENTENCES = [
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-@pytest.mark.parametrize("levels, level, suspect, probable", CASES)
+@pytest.mark.parametrize("levels, level, suspect, probable", WALK_THROUGH)
 def test_the_result_leads_with_what_to_do(page, base_url, bundled_kb, ui, lang, levels, level, suspect, probable):
     kb = bundled_kb
     assert page.viewport_size == {"width": PHONE["viewport"]["width"], "height": PHONE["viewport"]["height"]}

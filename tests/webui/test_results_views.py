@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 import reports
 from reports.filters import when
+from testing.walkthrough import WALK_THROUGH
 from webui import store
 from webui.extensions import db
 from webui.models import Consultation
@@ -249,20 +250,6 @@ def test_pdf_failure_falls_back_to_the_page_with_a_message(visitor, receipt, mon
 
 # --- what the page leads with (issue 8): triage, the official definitions, the model as a match score --------
 
-ALL_PASTI = {f"GC{i:02d}": "pasti" for i in range(1, 21)}
-WALK_THROUGH = [
-    # id, diagnosis answers, triage level, KMK suspect, KMK probable
-    pytest.param({"GC03": "pasti"}, "self_care", "not_met", "not_met", id="fever-alone"),
-    pytest.param({"GC05": "pasti"}, "test_and_isolate", "not_met", "not_met", id="contact-alone"),
-    pytest.param({"GC13": "pasti"}, "self_care", "not_met", "not_met", id="diabetes-alone"),
-    pytest.param(
-        {"GC06": "pasti", "GC08": "pasti", "GC20": "pasti"}, "emergency", "not_met", "not_met", id="red-flags"
-    ),
-    pytest.param(
-        {"GC03": "pasti", "GC04": "pasti", "GC05": "pasti"}, "test_and_isolate", "met", "unknown", id="suspect"
-    ),
-    pytest.param(ALL_PASTI, "emergency", "met", "unknown", id="all-20"),
-]
 STATUS = {
     "id": {"met": "Terpenuhi", "not_met": "Tidak terpenuhi", "unknown": "Tidak dapat dipastikan dari jawaban ini"},
     "en": {"met": "Met", "not_met": "Not met", "unknown": "Cannot tell from these answers"},
