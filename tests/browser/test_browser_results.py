@@ -43,5 +43,10 @@ def test_the_result_leads_with_what_to_do(page, base_url, bundled_kb, ui, lang, 
     top = page.locator("#outcome-title .code").inner_text()
     expect(page.locator("p.info")).to_have_text(kb.hypothesis(top).info.get(lang))
     assert not any("%" in h for h in headings)
+    # The match score is bold in its sentence, never larger than it (a big "100%" reads as "100% COVID").
+    sizes = page.locator("p.closest").evaluate(
+        "p => [getComputedStyle(p).fontSize, getComputedStyle(p.querySelector('strong')).fontSize]"
+    )
+    assert sizes[0] == sizes[1]
     body = page.locator("main").inner_text()
     assert not any(sentence in body for sentence in FALSE_SENTENCES)
