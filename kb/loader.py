@@ -1,4 +1,4 @@
-"""Load a KB directory: parse every file safely, validate it, cross-check it, and build the model.
+"""Load a KB (a directory, or its files' texts): parse every file safely, validate, cross-check, build the model.
 
 All problems of all files are collected and raised together as one :class:`KBError`, so a knowledge
 engineer sees everything that is wrong in one run.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -39,6 +41,8 @@ from kb.model import (
 )
 
 BUNDLED = Path(__file__).resolve().parent / "covid19"
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.yaml")  # a flat name: no directory, no hidden file
+ROOT_NAME = "kb"  # how problems of a KB given as files (no directory) name the KB as a whole
 
 
 def bundled_path() -> Path:
@@ -55,38 +59,79 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def read_documents(root: Path):
-    """Parse and schema-check every ``*.yaml`` file; return ``(documents, problems)``. A file that could not
-    be parsed into a mapping of sections is left out of ``documents``."""
-    problems: list[Problem] = []
+def _decode(raw: bytes, path: str) -> tuple[str | None, Problem | None]:
+    """A file's bytes as text, or the problem saying where it is not UTF-8."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        return None, Problem(
+            path,
+            raw.count(b"\n", 0, exc.start) + 1,
+            exc.start - line_start + 1,
+            "",
+            f"not UTF-8 text ({exc.reason})",
+            "save the file as UTF-8",
+        )
+
+
+def _read_directory(root: Path) -> tuple[dict[str, str], list[Problem]]:
+    """A KB directory's ``*.yaml`` files as ``{name: text}``, and the problems of files that are not text."""
     shown = display_path(root)
     if not root.is_dir():
         raise KBError(
             [Problem(shown, 1, 1, "", "not a KB directory", "give the directory holding the KB's *.yaml files")]
         )
-    files = sorted(p for p in root.glob("*.yaml") if p.is_file())
-    if not files:
+    paths = sorted(p for p in root.glob("*.yaml") if p.is_file())
+    if not paths:
         raise KBError([Problem(shown, 1, 1, "", "no *.yaml files here", "a KB is a directory of YAML files")])
-    documents = []
-    for file in files:
-        path = display_path(file)
-        raw = file.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line_start = raw.rfind(b"\n", 0, exc.start) + 1
+    files: dict[str, str] = {}
+    problems: list[Problem] = []
+    for file in paths:
+        text, problem = _decode(file.read_bytes(), display_path(file))
+        if problem is not None:
+            problems.append(problem)
+        else:
+            files[file.name] = text or ""
+    return files, problems
+
+
+def read_files(path=None) -> dict[str, str]:
+    """The ``*.yaml`` files of a KB directory (the bundled KB when ``path`` is None) as ``{name: text}``, in
+    name order: what a KB version stores. Raises :class:`KBError` when it is not a KB directory or a file is
+    not UTF-8 text."""
+    files, problems = _read_directory(Path(path) if path is not None else BUNDLED)
+    if problems:
+        raise KBError(problems)
+    return files
+
+
+def _file_problems(files: Mapping[str, str], origin: str) -> list[Problem]:
+    """Names a KB cannot hold: a KB is a flat set of ``<name>.yaml`` texts."""
+    problems = []
+    for name, text in files.items():
+        if not isinstance(name, str) or not FILE_NAME.fullmatch(name):
             problems.append(
-                Problem(
-                    path,
-                    raw.count(b"\n", 0, exc.start) + 1,
-                    exc.start - line_start + 1,
-                    "",
-                    f"not UTF-8 text ({exc.reason})",
-                    "save the file as UTF-8",
-                )
+                Problem(_shown(origin, str(name)), 1, 1, "", "not a KB file name", "name KB files <name>.yaml")
             )
-            continue
-        data, found = yamlio.read(text, path)
+        elif not isinstance(text, str):
+            problems.append(Problem(_shown(origin, name), 1, 1, "", "not text", "give each file's YAML text"))
+    return problems
+
+
+def _shown(origin: str, name: str) -> str:
+    """How problems name a file: ``<name>.yaml``, below ``origin`` when there is one."""
+    return os.path.join(origin, name) if origin else name
+
+
+def read_documents(files: Mapping[str, str], origin: str = ""):
+    """Parse and schema-check every file of ``{name: text}``; return ``(documents, problems)``. A file that
+    could not be parsed into a mapping of sections is left out of ``documents``."""
+    problems: list[Problem] = []
+    documents = []
+    for name in sorted(files):
+        path = _shown(origin, name)
+        data, found = yamlio.read(files[name], path)
         problems += found
         if data is None:
             continue
@@ -150,44 +195,47 @@ def load(path=None) -> KnowledgeBase:
     Raises :class:`KBError` listing every problem found, as ``file:line:col: key: message (hint)``.
     """
     root = Path(path) if path is not None else BUNDLED
-    documents, problems = read_documents(root)
-    unreadable = len(documents) < sum(1 for p in root.glob("*.yaml") if p.is_file())
+    files, problems = _read_directory(root)
+    return _load(files, display_path(root), problems)
+
+
+def load_files(files: Mapping[str, str], origin: str = "") -> KnowledgeBase:
+    """Load, validate and cross-check a KB given as its files' texts, ``{"<name>.yaml": text}`` (a KB version
+    stored in a database, an upload): the same loader and checks as :func:`load`. Problems name the files as
+    ``<name>.yaml:line:col``, below ``origin`` when one is given (the directory they came from)."""
+    if not files:
+        raise KBError([Problem(origin or ROOT_NAME, 1, 1, "", "no *.yaml files", "a KB is a set of YAML files")])
+    problems = _file_problems(files, origin)
+    if problems:
+        raise KBError(problems)
+    return _load(files, origin, [])
+
+
+def _load(files: Mapping[str, str], origin: str, unread: list[Problem]) -> KnowledgeBase:
+    """The loader proper. ``unread``: one problem per file that could not be read as text (left out of
+    ``files``)."""
+    shown = origin or ROOT_NAME
+    documents, problems = read_documents(files, origin)
+    problems = unread + problems
+    unreadable = len(documents) < len(files) + len(unread)
     sections, merge_problems = merge(documents)
     problems += merge_problems
     # Entries the schema rejected may trip a cross-check; only then is that tolerated (see checks.Context).
-    context = checks.Context(sections, display_path(root), complete=not unreadable, tolerate_malformed=bool(problems))
+    context = checks.Context(sections, shown, complete=not unreadable, tolerate_malformed=bool(problems))
     try:
         problems += checks.run(context)
     except checks.MALFORMED as exc:  # a gap in the checks on a well-formed KB: report, never crash
         raise KBError(
-            [
-                Problem(
-                    display_path(root),
-                    1,
-                    1,
-                    "",
-                    f"could not cross-check the KB: {exc!r}",
-                    "please report this with the KB files",
-                )
-            ]
+            [Problem(shown, 1, 1, "", f"could not cross-check the KB: {exc!r}", "please report this with the KB files")]
         ) from exc
     if problems:
         raise KBError(problems)
     triage.fill_placeholders(sections)  # `{spo2}` in texts -> the constant's value (kb/triage.py)
     try:
-        return triage.attach(_build(sections, root, [p for p, _ in documents]), sections)
+        return triage.attach(_build(sections, origin, [p for p, _ in documents]), sections)
     except (KeyError, TypeError, ValueError) as exc:  # a gap in the checks above, never a crash for the user
         raise KBError(
-            [
-                Problem(
-                    display_path(root),
-                    1,
-                    1,
-                    "",
-                    f"could not build the KB: {exc!r}",
-                    "please report this with the KB files",
-                )
-            ]
+            [Problem(shown, 1, 1, "", f"could not build the KB: {exc!r}", "please report this with the KB files")]
         ) from exc
 
 
@@ -285,7 +333,7 @@ def _emergency(sections) -> Emergency | None:
     )
 
 
-def _build(sections, root: Path, files) -> KnowledgeBase:
+def _build(sections, origin: str, files) -> KnowledgeBase:
     meta = sections["kb"][0].data
     build = _Builder(sections)
     scale = build.each(
@@ -407,7 +455,7 @@ def _build(sections, root: Path, files) -> KnowledgeBase:
         emergency=_emergency(sections),
         cases=cases,
         version=content_hash(sections),
-        path=display_path(root),
+        path=origin,
         files=tuple(files),
         by_code=build.by_code,
     )
