@@ -12,12 +12,15 @@ Usage (each call answers one request)::
 from rules.consultation import consult, consult_record, consult_safely
 from rules.errors import EngineError, InputError, PakarError
 from rules.explain import why
+from rules.kbcheck import KBCheck, check_kb
 from rules.results import from_json as read_result
 
 __all__ = [
     "EngineError",
     "InputError",
+    "KBCheck",
     "PakarError",
+    "check_kb",
     "consult",
     "consult_record",
     "consult_safely",
