@@ -52,6 +52,13 @@ run: install
 	@echo "Pakar: open http://127.0.0.1:5000 in your browser (Ctrl+C stops it)"
 	$(BIN)/flask --app webui run --host 127.0.0.1 --port 5000
 
+# The production server (webui/serving): nginx on 127.0.0.1:${PORT:-8000} in front of gunicorn (2 sync workers,
+# WEB_CONCURRENCY overrides), the database migrated first; SQLite in instance/ unless DATABASE_URL is set. Needs
+# nginx (apt-get install nginx). SIGHUP reloads the KB; Ctrl+C or SIGTERM stops both servers.
+.PHONY: serve
+serve: install
+	$(BIN)/python -m webui.serving
+
 # The terminal consultation (no web server).
 consult: install
 	$(BIN)/pakar consult

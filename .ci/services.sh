@@ -25,6 +25,7 @@ PACKAGES=(
     chromium                        # browser tests drive /usr/bin/chromium
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint (PDF reports)
     fonts-dejavu-core               # a font, so PDFs carry real text
+    nginx                           # make serve's front server (tests/webui/serving start it)
 )
 # The tests each missing package costs, for the one line printed when it cannot be installed.
 declare -A LOSES=(
@@ -35,6 +36,7 @@ declare -A LOSES=(
     [libpangoft2-1.0-0]="PDF tests fail"
     [libharfbuzz-subset0]="none (WeasyPrint subsets fonts with fontTools)"
     [fonts-dejavu-core]="PDF tests may fail"
+    [nginx]="production server (make serve) tests skip"
     [make]="nothing runs"
     [python3-venv]="nothing runs"
 )
