@@ -72,4 +72,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from webui import health  # /healthz, for container health checks and load balancers
 
     app.register_blueprint(health.bp)
+    from webui import limits  # rate limits per client; after the blueprints (it names their views)
+
+    limits.init_app(app)
     return app

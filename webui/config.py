@@ -39,6 +39,22 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024,  # a consultation is a few hundred bytes
         "HSTS": False,  # send Strict-Transport-Security (only behind HTTPS)
         "PROXY_COUNT": 0,  # trusted reverse proxies in front (X-Forwarded-* headers)
+        # Rate limits per client address (webui.limits, Flask-Limiter; limit strings "N/minute;M/day").
+        # Many people can share one address (a mobile carrier's NAT, a clinic's Wi-Fi): keep them generous.
+        "RATELIMIT_ENABLED": True,  # False turns every limit off (a benchmark from one address)
+        # Where the counts live. memory:// is per process: N gunicorn workers allow up to N x each limit.
+        # A shared store makes them exact for the whole server: redis://host:6379, memcached://host:11211.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": "pakar",  # a shared store may serve other apps too
+        "RATELIMIT_SWALLOW_ERRORS": True,  # a shared store that is down must not take the site down
+        "RATELIMIT_CONSULTATIONS": "20/minute;200/day",  # stored consultations (web and API share them)
+        "RATELIMIT_PDF": "10/minute",  # result PDFs (a render costs a worker 0.2-0.3 s)
+        "RATELIMIT_DEFAULT": "300/minute",  # every other page and API read (not /healthz, not static files)
+        # PDFs (webui.pdfcache): rendered once per result, language and KB version, kept in the instance
+        # folder while the result exists, one render at a time across the server's workers.
+        "PDF_CACHE_FILES": 200,  # at most this many cached PDFs (the oldest go first)
+        "PDF_RENDER_WAIT": 3.0,  # seconds a request waits for another worker's render before 503
+        "PDF_RETRY_AFTER": 5,  # the 503's Retry-After, in seconds
     }
 
 

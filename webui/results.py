@@ -21,7 +21,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 
 import reports
-from webui import knowledge, retention, store, submissions
+from webui import knowledge, limits, pdfcache, retention, store, submissions
 from webui.i18n import current_lang
 from webui.security import no_store, render_private
 
@@ -98,12 +98,29 @@ def show(token: str):
 
 
 @bp.route("/<token>/report.pdf")
+@limits.limit(limits.setting("RATELIMIT_PDF"))
 def pdf(token: str):
-    """The result as a PDF; when this server cannot make one, back to the page with a message."""
+    """The result as a PDF, made once per language and KB version (webui.pdfcache); when this server cannot
+    make one, back to the page with a message; when it is busy making others, 503 with Retry-After."""
     row = _stored(token)
-    context = {**result_context(row, token), "lang": current_lang()}
+    lang = current_lang()
+    url = url_for("results.show", token=token, _external=True)
+    # What the PDF depends on besides the row (its key names the file) and the installation (webui.pdfcache).
+    settings = ("TIMEZONE", "RETENTION_DAYS", "HOTLINE_NAME", "HOTLINE_NUMBER")
+    variant = repr((lang, knowledge.current().version, url, *(current_app.config[name] for name in settings)))
+
+    def make() -> bytes:
+        context = {**result_context(row, token), "lang": lang}
+        return reports.render_pdf(context, gettext=gettext, ngettext=ngettext)
+
     try:
-        document = reports.render_pdf(context, gettext=gettext, ngettext=ngettext)
+        document = pdfcache.pdf(store.key_of(token), variant, make)
+    except pdfcache.BusyError:
+        seconds = int(current_app.config["PDF_RETRY_AFTER"])
+        text = _("Many PDFs are being made right now. Please try again in a moment, or use “Print result” instead.")
+        response = limits.try_later(_("Please try again shortly"), text, 503, back=url_for("results.show", token=token))
+        response.headers["Retry-After"] = str(seconds)
+        return response
     except reports.ReportError:
         current_app.logger.exception("PDF rendering failed")
         flash(_("The PDF could not be made on this server. Please use “Print result” instead."))
