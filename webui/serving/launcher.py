@@ -239,6 +239,8 @@ class Launcher:
         for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self.on_signal)
         try:
+            if not _can_listen(self.settings.host, self.settings.port):
+                raise ServeError(f"{self.settings.url} is in use by another program: stop it, or set PORT")
             self.migrate()
             self.start_gunicorn()
             self.start_nginx()
@@ -258,6 +260,18 @@ def _accepts(address) -> bool:
         probe.settimeout(1)
         try:
             probe.connect(str(address) if isinstance(address, Path) else address)
+        except OSError:
+            return False
+    return True
+
+
+def _can_listen(host: str, port: int) -> bool:
+    """Whether nginx could listen on (host, port) now (a quick bind; nginx binds again itself)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx does
+        try:
+            probe.bind((host, port))
         except OSError:
             return False
     return True
