@@ -215,7 +215,8 @@ def test_a_busy_port_is_one_line_and_exit_1(tmp_path):
         port = taken.getsockname()[1]
         with production_server(tmp_path, "--port", str(port), ready=False) as server:
             assert server.process.wait(timeout=120) == 1
-            assert f"serve: http://127.0.0.1:{port} is in use by another program: stop it, or set PORT\n" in server.text()
+            line = f"serve: http://127.0.0.1:{port} is in use by another program: stop it, or set PORT\n"
+            assert line in server.text()
             assert "Traceback" not in server.text()
 
 
