@@ -22,6 +22,10 @@ def defaults(instance_path: str) -> dict:
         # databases are migrated with `flask --app webui db upgrade` instead.
         "AUTO_MIGRATE": True,
         "KB_PATH": None,  # None: the KB bundled with Pakar (kb/covid19)
+        # Seconds between a process's looks at the active KB version in the database (webui.kbstate): every
+        # worker serves a published or reloaded version within this time.
+        "KB_POLL_SECONDS": 2,
+        "KB_CACHE_VERSIONS": 8,  # KB versions a process keeps parsed (to show results of earlier versions)
         "RETENTION_DAYS": 30,  # results older than this are deleted (see webui.retention)
         "TIMEZONE": "Asia/Jakarta",  # times on result pages and reports (WIB); any IANA zone name
         "PURGE_INTERVAL": 3600,  # seconds between a process's automatic purges; 0 turns them off
@@ -55,6 +59,14 @@ def defaults(instance_path: str) -> dict:
         "PDF_CACHE_FILES": 200,  # at most this many cached PDFs (the oldest go first)
         "PDF_RENDER_WAIT": 3.0,  # seconds a request waits for another worker's render before 503
         "PDF_RETRY_AFTER": 5,  # the 503's Retry-After, in seconds
+        # Staff accounts (webui.staff): a staff session ends after this many minutes without a staff page
+        # (sliding: each staff page restarts the clock); the public's pages never need a login.
+        "STAFF_IDLE_MINUTES": 30,
+        "STAFF_LOGIN_MAX_FAILURES": 5,  # wrong passwords in a row that lock an account ...
+        "STAFF_LOCKOUT_MINUTES": 15,  # ... for this long (even the right password is refused meanwhile)
+        "STAFF_PASSWORD_MIN_LENGTH": 12,  # NIST SP 800-63B asks for at least 8; staff change medical advice
+        # Argon2id parameters, a profile of argon2.profiles (webui.staff.passwords); CHEAPEST is for tests only.
+        "STAFF_ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
     }
 
 
