@@ -149,16 +149,14 @@ def create():
             result = knowledge.answer(raw)
         except knowledge.InputError as exc:
             return error(400, exc.code, exc.message, request_id(raw))
-        token = store.save(stored_request, result, for_other=False, once=once)
+        # The answer comes from memory: once the commit is done, nothing can fail this request's receipt.
+        saved = store.record(stored_request, result, for_other=False, once=once)
         retention.purge_if_due()
-        row = store.get(token)
     else:
-        token, row = found
-    if row is None:  # deleted by its holder between the save and this read: nothing sensible to answer
-        return internal_error()
-    if row.request != stored_request:  # also when a simultaneous post with this key won (webui.store)
+        saved = store.Saved.of_row(*found)
+    if saved.request != stored_request:  # also when a simultaneous post with this key won (webui.store)
         return _fail(422, "idempotency_key_reused", answer_lang)
-    body = _public(row, token)
+    body = public_body({**saved.result, "trace": saved.trace}, saved.token, saved.created_at)
     response = no_store(jsonify(body))
     response.status_code = 201
     response.headers["Location"] = body["url"]

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import cast
 
@@ -58,26 +59,67 @@ def token_of(once: str) -> str:
     return base64.urlsafe_b64encode(_mac("receipt", once)[:TOKEN_BYTES]).decode("ascii")
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a stored consultation's receipt shows, as it was stored: answered from memory after a save, so
+    that a read failing after the commit cannot lose an acknowledged result (nor a retry store it twice)."""
+
+    token: str
+    created_at: datetime
+    request: dict
+    result: dict  # without the trace
+    trace: dict
+
+    @classmethod
+    def of_row(cls, token: str, row: Consultation) -> Saved:
+        return cls(token, row.created_at, row.request, row.result, row.trace)
+
+
+def cutoff(now: datetime | None = None) -> datetime:
+    """The oldest creation time a result may have and still be readable: ``RETENTION_DAYS`` before now."""
+    days = int(current_app.config["RETENTION_DAYS"])
+    return (now or datetime.now(timezone.utc)).astimezone(timezone.utc) - timedelta(days=days)
+
+
+def _expired(row: Consultation) -> bool:
+    # Past the retention period a result is gone at read time, whether or not a purge has deleted it yet.
+    return row.created_at < cutoff()
+
+
 def find(once: str) -> tuple[str, Consultation] | None:
-    """The receipt token and row already stored for the idempotency key ``once``, or None."""
+    """The receipt token and row already stored for the idempotency key ``once``, or None.
+
+    An expired row is deleted here (its key is free again), so that the same key can store a new result.
+    """
     row = db.session.scalar(select(Consultation).where(Consultation.submission == submission_of(once)))
     if row is None:
+        return None
+    if _expired(row):
+        _delete(delete(Consultation).where(Consultation.key == row.key))
         return None
     return token_of(once), row
 
 
 def save(request: dict, result: dict, *, for_other: bool = False, once: str | None = None) -> str:
-    """Store a finished consultation; return its receipt token (the only copy of it).
+    """Store a finished consultation; return its receipt token (the only copy of it). See :func:`record`."""
+    return record(request, result, for_other=for_other, once=once).token
+
+
+def record(request: dict, result: dict, *, for_other: bool = False, once: str | None = None) -> Saved:
+    """Store a finished consultation; return its receipt (token, time, request, result, trace) from memory:
+    nothing is read back after the commit.
 
     ``once``: the submission's idempotency key (scoped by the caller, e.g. ``"web:"`` or ``"api:"``). A
     submission is stored once: when another process stored the same one first, the unique ``submission``
-    column refuses this row, and the first row's token is returned instead (nothing is stored twice).
+    column refuses this row, and the first row's receipt is returned instead (nothing is stored twice).
     """
     token = secrets.token_urlsafe(TOKEN_BYTES) if once is None else token_of(once)
     body = {k: v for k, v in result.items() if k != "trace"}
+    created_at = datetime.now(timezone.utc)
+    trace = result.get("trace") or {}
     row = Consultation(
         key=key_of(token),
-        created_at=datetime.now(timezone.utc),
+        created_at=created_at,
         mode=result["mode"],
         kb_version=result["kb_version"],
         lang=result["lang"],
@@ -85,7 +127,7 @@ def save(request: dict, result: dict, *, for_other: bool = False, once: str | No
         outcome=result.get("solution") or result.get("diagnosis"),
         request=request,
         result=body,
-        trace=result.get("trace") or {},
+        trace=trace,
         submission=None if once is None else submission_of(once),
     )
     try:
@@ -94,14 +136,15 @@ def save(request: dict, result: dict, *, for_other: bool = False, once: str | No
     except IntegrityError:
         db.session.rollback()
         # Lost the race to a simultaneous post of the same submission: the winner's row is the result.
-        if once is not None and find(once) is not None:
-            return token
+        found = find(once) if once is not None else None
+        if found is not None:
+            return Saved.of_row(*found)
         raise
     except BaseException:
         # Roll back and re-raise: a failed call leaves nothing half done and the session usable.
         db.session.rollback()
         raise
-    return token
+    return Saved(token, created_at, request, body, trace)
 
 
 def _delete(statement) -> int:
@@ -137,16 +180,20 @@ def _created_at_in_utc_again(row, _context, attrs) -> None:
 
 
 def get(token: str) -> Consultation | None:
+    """The stored consultation of a receipt token; None when there is none or it is past the retention
+    period (``RETENTION_DAYS``), whatever the purge schedule."""
     if not looks_like_token(token):
         return None
-    return db.session.get(Consultation, key_of(token))
+    row = db.session.get(Consultation, key_of(token))
+    return None if row is None or _expired(row) else row
 
 
 def remove(token: str) -> bool:
-    """Delete a stored consultation; False when there was none."""
+    """Delete a stored consultation; False when there was none (an expired one is left to the purge)."""
     if not looks_like_token(token):
         return False
-    return bool(_delete(delete(Consultation).where(Consultation.key == key_of(token))))
+    statement = delete(Consultation).where(Consultation.key == key_of(token), Consultation.created_at >= cutoff())
+    return bool(_delete(statement))
 
 
 def purge(older_than_days: int, *, now: datetime | None = None) -> int:

@@ -8,10 +8,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 import rules
 from rules.cli import batch
 from webui import knowledge, store
+from webui.extensions import db
 
 API = "/api/v1"
 POST_URL = f"{API}/consultations"
@@ -753,7 +755,7 @@ def _boom(*args, **kwargs):
 @pytest.mark.parametrize(
     "target, method, url",
     [
-        ("save", "post", POST_URL),
+        ("record", "post", POST_URL),
         ("get", "get", f"{POST_URL}/{UNKNOWN_ID}"),
         ("remove", "delete", f"{POST_URL}/{UNKNOWN_ID}?lang=en"),
     ],
@@ -770,6 +772,29 @@ def test_a_fault_on_our_side_is_a_json_500_and_stores_nothing(client, row_count,
     assert response.get_json() == {"error": {"code": "internal", "message": expected}}
     monkeypatch.undo()
     assert row_count() == 0
+
+
+@pytest.mark.parametrize("headers", [{}, {"Idempotency-Key": "once"}], ids=["no-key", "with-key"])
+def test_the_post_answers_from_memory_once_the_row_is_committed(app, client, headers):
+    """After the INSERT nothing reads the consultation back (a failing read could lose an acknowledged
+    result); the answer equals what a later GET reads."""
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()).upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        created = _post(client, DIAGNOSIS, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert created.status_code == 201
+    inserts = [i for i, s in enumerate(seen) if s.startswith("INSERT INTO CONSULTATION")]
+    assert len(inserts) == 1
+    assert [s for s in seen[inserts[0] + 1 :] if s.startswith("SELECT") and "CONSULTATION" in s] == []
+    assert client.get(f"{POST_URL}/{created.get_json()['id']}").get_json() == created.get_json()
 
 
 # --- no cookies, no CSRF ---------------------------------------------------------------------------------

@@ -658,7 +658,7 @@ def _broken(*args, **kwargs):
 @pytest.mark.parametrize(
     "module, name, method, url, template",
     [
-        (store, "save", "post", CONSULTATIONS, CONSULTATIONS),
+        (store, "record", "post", CONSULTATIONS, CONSULTATIONS),
         (store, "get", "get", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
         (store, "remove", "delete", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
         (knowledge, "describe", "get", KB, KB),

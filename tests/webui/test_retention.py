@@ -160,3 +160,51 @@ def test_a_start_on_a_new_database_waits_for_the_migration_lock(tmp_path):
     engine = create_engine(url)
     assert inspect(engine).has_table("consultation")
     engine.dispose()
+
+
+# --- expired results are gone at read time -----------------------------------------------------------------
+
+# Just inside and just outside the retention period (seconds are far from the test's own running time).
+EXPIRY = [
+    pytest.param(30 * 86400 - 60, True, id="a-minute-inside"),
+    pytest.param(30 * 86400 + 60, False, id="a-minute-out"),
+]
+
+
+@pytest.mark.parametrize("age_seconds, readable", EXPIRY)
+def test_a_result_past_retention_is_unreadable_although_no_purge_ran(app_factory, age_seconds, readable):
+    """PURGE_INTERVAL=0: nothing deletes the row, yet past RETENTION_DAYS the page, the PDF, the API's read and
+    delete all answer as for a result that does not exist."""
+    app = app_factory(PURGE_INTERVAL=0, RETENTION_DAYS=30)
+    client = app.test_client()
+    token = client.post("/api/v1/consultations", json=DIAGNOSIS).get_json()["id"]
+    with app.app_context():
+        db.session.execute(
+            update(Consultation)
+            .where(Consultation.key == store.key_of(token))
+            .values(created_at=datetime.now(timezone.utc) - timedelta(seconds=age_seconds))
+        )
+        db.session.commit()
+    page = client.get(f"/r/{token}?lang=en")
+    expected = 200 if readable else 404
+    assert (page.status_code, client.get(f"/r/{token}/report.pdf").status_code) == (expected, expected)
+    if not readable:
+        # the result_missing page, which says how long results are kept
+        assert "Results are deleted after 30 days" in page.get_data(as_text=True)
+    assert client.get(f"/api/v1/consultations/{token}").status_code == expected
+    with app.app_context():
+        assert (store.get(token) is not None) is readable
+    assert client.delete(f"/api/v1/consultations/{token}").status_code == (204 if readable else 404)
+    assert _count(app) == (0 if readable else 1)  # the expired row waits for the purge
+
+
+def test_an_idempotency_key_of_an_expired_result_stores_a_new_one(app_factory):
+    app = app_factory(PURGE_INTERVAL=0, RETENTION_DAYS=30)
+    client = app.test_client()
+    headers = {"Idempotency-Key": "retry-after-a-month"}
+    first = client.post("/api/v1/consultations", json=DIAGNOSIS, headers=headers).get_json()["id"]
+    _age(app, first, 31)
+    again = client.post("/api/v1/consultations", json=DIAGNOSIS, headers=headers)
+    assert again.status_code == 201
+    assert client.get(f"/api/v1/consultations/{again.get_json()['id']}").status_code == 200
+    assert _count(app) == 1  # the expired row made way for the new one
