@@ -28,6 +28,7 @@ Other views take a limit with :func:`limit`; several windows go in one string::
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -153,7 +154,8 @@ class _Bound:
         current = self.limiter.current_limit
         if current is None:
             return FALLBACK_WAIT
-        return max(1, current.reset_at - int(time.time()))
+        reset = current.window[0]  # when the broken limit's window ends (epoch seconds)
+        return max(1, math.ceil(reset - time.time()))
 
 
 def init_app(app: Flask) -> None:
