@@ -1,5 +1,5 @@
-# Pakar's web app as in the README's production set-up: gunicorn on port 8000, PostgreSQL through
-# DATABASE_URL, the database migrated by the entry script before the server starts. `docker compose up`
+# Pakar's web app as in the README's production set-up (`make serve`): nginx on port 8000 in front of gunicorn,
+# PostgreSQL through DATABASE_URL, the database migrated before the servers start. `docker compose up`
 # (compose.yaml) runs it with a PostgreSQL beside it.
 
 # --- build: the wheel, with the translation catalogues compiled into it (setup.py) ---------------------
@@ -19,10 +19,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint's libraries (the PDF report) and a font for it; nothing else from the system.
+# WeasyPrint's libraries (the PDF report) and a font for it, and nginx (the front server; it runs as the
+# pakar user with everything it writes in the instance folder's run/).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-       fonts-dejavu-core \
+       fonts-dejavu-core nginx \
     && rm -rf /var/lib/apt/lists/*
 
 # Exact versions from the lock. Experta in two steps: its own pin (frozendict==1.2) breaks on Python 3.11.
