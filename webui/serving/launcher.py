@@ -86,6 +86,7 @@ class Launcher:
         self.nginx: Server | None = None
         self.stopping = False
         self.logger, self.log_file = logs.open_log(settings.log_dir, settings.retention_days)
+        self.limiter = logs.Limiter()
 
     # --- the log: only this thread writes it -----------------------------------------------------------
     def say(self, line: str) -> None:
@@ -101,7 +102,12 @@ class Launcher:
             server, line = item
             if line is not None:
                 server.last_line = line.strip() or server.last_line
-                logs.write(self.logger, server.name, line)
+                allowed, dropped = self.limiter.allow(server.name)
+                if dropped:
+                    limit = f"{self.limiter.lines} in {self.limiter.seconds:g} s"
+                    self.say(f"{dropped} lines from {server.name} were not written (over {limit})")
+                if allowed:
+                    logs.write(self.logger, server.name, line)
             try:
                 item = self.lines.get_nowait()
             except queue.Empty:

@@ -95,6 +95,28 @@ def open_log(log_dir: Path, days: int, *, echo: bool = True) -> tuple[logging.Lo
     return logger, handler
 
 
+class Limiter:
+    """At most ``lines`` lines per source in each ``seconds`` window; the rest are counted, not written, and
+    the count is reported with the source's first line after the window (a flood of refused requests must not
+    fill the disk)."""
+
+    def __init__(self, lines: int = 200, seconds: float = 10.0, clock=time.monotonic) -> None:
+        self.lines, self.seconds, self.clock = lines, seconds, clock
+        self._windows: dict[str, tuple[float, int]] = {}  # source -> (window start, lines seen in it)
+
+    def allow(self, source: str) -> tuple[bool, int]:
+        """Whether a line from ``source`` may be written now, and how many of its lines the last window
+        dropped (to be reported now; 0 when none)."""
+        now = self.clock()
+        start, seen = self._windows.get(source, (now, 0))
+        dropped = 0
+        if now - start >= self.seconds:
+            dropped = max(seen - self.lines, 0)
+            start, seen = now, 0
+        self._windows[source] = (start, seen + 1)
+        return seen < self.lines, dropped
+
+
 def write(logger: logging.Logger, source: str, line: str) -> None:
     """One scrubbed line from ``source`` ("nginx", "gunicorn", "serve")."""
     logger.info(scrub(line.rstrip("\r\n")), extra={"source": source})

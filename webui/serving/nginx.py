@@ -33,7 +33,7 @@ def find_binary(given: str | None = None) -> str:
     return found
 
 
-def render(settings: ServeSettings, *, worker_processes: int = 2) -> str:
+def render(settings: ServeSettings, *, worker_processes: int = 1) -> str:
     """The configuration text for ``settings`` (run folder, address, body limit)."""
     environment = Environment(
         loader=FileSystemLoader(str(TEMPLATE.parent)),

@@ -125,3 +125,24 @@ def test_a_line_is_time_source_and_text(tmp_path, capsys):
     assert rest == "gunicorn: [INFO] Booting worker\n"
     assert capsys.readouterr().err == written
     assert logging.getLogger("pakar.serve").propagate is False
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_flood_of_lines_is_cut_and_counted_per_source():
+    clock = _Clock()
+    limiter = logs.Limiter(lines=3, seconds=10, clock=clock)
+    first_window = [limiter.allow("nginx") for _ in range(5)]
+    assert first_window == [(True, 0)] * 3 + [(False, 0)] * 2
+    assert limiter.allow("gunicorn") == (True, 0)  # each source its own count
+    clock.now = 10.0
+    assert limiter.allow("nginx") == (True, 2)  # the next window reports what the last one dropped
+    assert limiter.allow("nginx") == (True, 0)
+    clock.now = 25.0
+    assert limiter.allow("nginx") == (True, 0)  # nothing was dropped in the second window

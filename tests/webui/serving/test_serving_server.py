@@ -234,3 +234,19 @@ def test_sighup_with_a_broken_kb_keeps_serving_the_same_version(tmp_path):
         assert [(status, json.loads(body)["kb"]) for status, _, body in answers] == [(200, before)] * 8
         assert _consultation(server)["url"]
         assert server.process.poll() is None
+
+
+def test_sighup_with_a_good_kb_switches_every_worker(tmp_path):
+    pytest.importorskip("webui.kbreload", reason="the KB reload (webui.kbreload) has not landed yet")
+    kb_dir = copy_bundled_kb(tmp_path / "kb")
+    with production_server(tmp_path, PAKAR_KB_PATH=str(kb_dir)) as server:
+        before = json.loads(server.get("/healthz")[2])["kb"]
+        replace_in(kb_dir / "kb.yaml", 'version: "1.0.0"', 'version: "1.0.1"')
+        server.send(signal.SIGHUP)
+        _wait_for(lambda: "KB reload: " in server.text(), "the reload's outcome in the log")
+        _wait_for(lambda: server.text().count("Booting worker") >= 4, "two new workers")
+        # Workers answer from the database's active version within a few seconds (KB_POLL_SECONDS).
+        _wait_for(lambda: json.loads(server.get("/healthz")[2])["kb"] != before, "the new version served")
+        seen = {json.loads(server.get("/healthz")[2])["kb"] for _ in range(16)}
+        assert len(seen) == 1 and seen != {before}
+        assert server.process.poll() is None
