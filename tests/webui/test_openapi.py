@@ -674,6 +674,26 @@ def test_a_fault_on_our_side_fits_the_documented_500(
     contract.check_operation(response, template, method)
 
 
+# Every operation, once over its limit (webui.limits): the document's 429 with Retry-After.
+RATE_LIMITED = [
+    ("post", "post", CONSULTATIONS, CONSULTATIONS),
+    ("read", "get", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
+    ("delete", "delete", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
+    ("kb", "get", KB, KB),
+    ("openapi", "get", OPENAPI, OPENAPI),
+]
+
+
+@pytest.mark.parametrize("method, url, template", [r[1:] for r in RATE_LIMITED], ids=[r[0] for r in RATE_LIMITED])
+def test_over_a_limit_fits_the_documented_429(app_factory, contract, method, url, template):
+    client = app_factory(RATELIMIT_CONSULTATIONS="1/minute", RATELIMIT_DEFAULT="1/minute").test_client()
+    body = {"mode": "screening", "emergency": True} if method == "post" else None
+    _send(client, method, url, body, None)
+    response = _send(client, method, url, body, None)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (429, "rate_limited")
+    contract.check_operation(response, template, method)
+
+
 def test_every_declared_response_is_exercised_above(doc):
     """Each (path, method, status) the document declares is met by a real request in this module."""
     exercised = {(r[5], r[1].upper(), str(r[6])) for r in REAL if not r[5].startswith("#")}
@@ -682,6 +702,7 @@ def test_every_declared_response_is_exercised_above(doc):
         (t, m.upper(), "500") for t, m in [(CONSULTATIONS, "post"), (ONE, "get"), (ONE, "delete"), (KB, "get")]
     }  # the fault test
     exercised |= {(CONSULTATIONS, "POST", "422")}  # the Idempotency-Key test
+    exercised |= {(t, m.upper(), "429") for _name, m, _url, t in RATE_LIMITED}  # the rate-limit test
     declared = {
         (path, method.upper(), status)
         for path, item in doc["paths"].items()
