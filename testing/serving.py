@@ -89,6 +89,20 @@ class ProductionServer:
         """The pid of the ``gunicorn`` or ``nginx`` master, from its pid file in the run folder."""
         return int((self.instance / "run" / f"{name}.pid").read_text().strip())
 
+    def workers(self) -> list[int]:
+        """The pids of gunicorn's workers now (the children of its master)."""
+        master = self.pid("gunicorn")
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text(encoding="ascii")
+                except OSError:
+                    continue  # it exited meanwhile
+                if int(stat.rsplit(") ", 1)[1].split()[1]) == master:
+                    found.append(int(entry.name))
+        return sorted(found)
+
     def send(self, signum: int) -> None:
         """A signal to the launcher (it passes SIGHUP on to gunicorn)."""
         self.process.send_signal(signum)

@@ -16,10 +16,12 @@ import signal
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
-from testing.databases import postgres_server, throwaway_database
+from testing.databases import driver_url, postgres_server, throwaway_database
 from testing.kbfiles import copy_bundled_kb, replace_in
 from testing.serving import alive, production_server
 
@@ -193,10 +195,10 @@ def test_the_log_holds_no_receipt_and_no_request_content(shared_server):
         "nginx's line about the refused body",
         30,
     )
-    for text in (shared_server.log_file.read_text(encoding="utf-8"), shared_server.text()):
-        assert token not in text
-        assert "serving-log-secret-7f3a" not in text
-        assert 'request: "(withheld)"' in text
+    for written in (shared_server.log_file.read_text(encoding="utf-8"), shared_server.text()):
+        assert token not in written
+        assert "serving-log-secret-7f3a" not in written
+        assert 'request: "(withheld)"' in written
 
 
 def test_a_dead_gunicorn_stops_nginx_and_the_launcher_with_one_line(tmp_path):
@@ -250,3 +252,45 @@ def test_sighup_with_a_good_kb_switches_every_worker(tmp_path):
         seen = {json.loads(server.get("/healthz")[2])["kb"] for _ in range(16)}
         assert len(seen) == 1 and seen != {before}
         assert server.process.poll() is None
+
+
+@contextmanager
+def _database_refusing_connections(url: str):
+    """The test's PostgreSQL database refuses connections and drops the ones it has (an outage of this one
+    database; the shared server keeps running), until the block ends."""
+    name = make_url(url).database
+    admin = create_engine(driver_url(postgres_server()), isolation_level="AUTOCOMMIT")
+
+    def allow(flag: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(flag).lower()}'))
+            if not flag:
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+                )
+
+    allow(False)
+    try:
+        yield
+    finally:
+        allow(True)
+        admin.dispose()
+
+
+def test_a_worker_starting_while_the_database_is_down_answers_503_then_recovers(tmp_path):
+    with (
+        throwaway_database(postgres_server()) as url,
+        production_server(tmp_path, DATABASE_URL=url, WEB_CONCURRENCY="1") as server,
+    ):
+        master = server.pid("gunicorn")
+        with _database_refusing_connections(url):
+            (worker,) = server.workers()
+            os.kill(worker, signal.SIGKILL)
+            _wait_for(lambda: server.workers() not in ([], [worker]), "a new worker")
+            statuses = [server.get("/healthz")[0] for _ in range(5)]
+            # Nothing was refused or reset: the new worker is up and says the service is unavailable.
+            assert statuses == [503] * 5
+            assert server.process.poll() is None and server.pid("gunicorn") == master
+        _wait_for(lambda: server.get("/healthz")[0] == 200, "the worker recovered", 60)
+        assert _consultation(server)["url"]
+        assert server.stop() == 0
