@@ -9,7 +9,7 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webui.staff import accounts, audit, bp
+from webui.staff import accounts, audit, bp, roles
 from webui.staff.auth import require_role
 from webui.staff.errors import AccountError
 from webui.staff.forms import ActiveForm, NewAccountForm, PasswordForm, RolesForm
@@ -82,7 +82,7 @@ def account_roles(name: str):
         return render_template("staff/missing.html"), 404
     form = RolesForm(prefix=f"r-{user.id}")
     if not form.validate_on_submit():
-        flash(message("no_role", _lang(), allowed=", ".join(r for r, _label in form.roles.choices or [])))
+        flash(message("no_role", _lang(), allowed=roles.allowed()))
         return redirect(url_for("staff.accounts_list"), 303)
 
     def change():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -13,7 +14,7 @@ from webui.staff.roles import LABELS, ROLES
 
 def role_choices():
     """The roles as checkboxes, labelled in the page's language."""
-    return [(role, LABELS[role]) for role in ROLES]
+    return [SelectChoice(value=role, label=LABELS[role]) for role in ROLES]
 
 
 class MultiCheckbox(SelectMultipleField):

@@ -63,7 +63,7 @@ def test_a_failed_login_says_the_same_whatever_failed(staff_client, admin, name,
     assert response.status_code in (400, 401)
     assert staff_client.get("/staff/").status_code == 302
     if response.status_code == 401:
-        assert "The name or password is wrong, or the account is locked" in response.get_data(as_text=True)
+        assert "Nama atau kata sandi salah, atau akun terkunci" in response.get_data(as_text=True)
 
 
 def test_go_on_to_the_page_asked_for_but_never_off_the_staff_pages(staff_client, admin):
@@ -127,7 +127,7 @@ def test_an_idle_session_ends_after_30_minutes(staff_client, admin):
     response = staff_client.get("/staff/")
     assert (response.status_code, response.headers["Location"]) == (302, "/staff/login?next=/staff/")
     page = staff_client.get("/staff/login").get_data(as_text=True)
-    assert "Your session ended after a period of inactivity" in page
+    assert "Sesi Anda berakhir karena tidak ada aktivitas" in page
 
 
 def test_a_password_reset_ends_the_accounts_sessions(staff_app, staff_client, admin):
