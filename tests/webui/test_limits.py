@@ -5,6 +5,7 @@ number), per-address counts behind a proxy, and the decorator other views use.""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -264,3 +265,38 @@ def test_a_view_decorated_after_the_app_was_made_is_limited_by_its_own_key(limit
     client = limited.test_client()
     tries = [client.get(f"/try-login?name={name}").status_code for name in ["ana"] * 3 + ["budi"]]
     assert tries == [200, 200, 429, 200]
+
+
+# --- through the production server (nginx in front of gunicorn) ---------------------------------------------
+
+
+@pytest.mark.slow  # nginx and gunicorn
+@pytest.mark.parametrize(
+    "proxy_count, statuses",
+    [
+        # nginx faces the clients: an X-Forwarded-For they send is not trusted, the address is nginx's peer.
+        ("0", [201, 429, 429, 429]),
+        # A trusted proxy in front (it sets X-Forwarded-For): each client it names has its own count.
+        ("1", [201, 429, 201, 429]),
+    ],
+    ids=["nginx in front", "a proxy in front of nginx"],
+)
+def test_the_production_server_counts_per_client_address(tmp_path, proxy_count, statuses):
+    from testing.serving import production_server
+
+    settings = {"PAKAR_PROXY_COUNT": proxy_count, "PAKAR_RATELIMIT_CONSULTATIONS": "1/minute"}
+    # One worker: memory:// counts per process, so with two the second post could land on a fresh count.
+    with production_server(tmp_path, WEB_CONCURRENCY="1", **settings) as server:
+        answers = [
+            server.request(
+                "POST",
+                f"{CONSULTATIONS}?lang=en",
+                body=b'{"mode": "screening", "emergency": true}',
+                headers={"Content-Type": "application/json", "X-Forwarded-For": address},
+            )
+            for address in ("198.51.100.7", "198.51.100.7", "198.51.100.8", "198.51.100.8")
+        ]
+    assert [status for status, _headers, _body in answers] == statuses
+    _status, headers, body = answers[1]
+    assert 1 <= int(headers["retry-after"]) <= 60
+    assert json.loads(body)["error"]["code"] == "rate_limited"
