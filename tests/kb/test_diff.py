@@ -14,9 +14,8 @@ import kb
 from kb import diff
 from kb.model import Text
 from rules.i18n import tr
-from testing.kbfiles import BASE, OPTIONAL
-
-MINI = {**BASE, **OPTIONAL}
+from testing.kbfiles import BASE
+from testing.kbvariants import MINI
 
 
 def load(changes: dict[str, tuple[str, str]] | None = None, **files: str | None):

@@ -1,0 +1,407 @@
+"""Impact of a KB change on past consultations: replay stored requests under two KB versions, list what changes.
+
+:func:`replay` takes stored consultations (:class:`Stored`: the request as stored, the KB version that
+answered it and, when at hand, its stored result) and two KBs, ``old`` (usually the active version) and
+``new`` (a draft), and reports every request whose outcome differs (:class:`ImpactReport`): the screening
+advice (S1 → S2), the diagnosis's leading hypothesis (PC01 → PC02), the triage level, the emergency gate,
+a hypothesis's CF moving by more than ``threshold``, or a request the new KB refuses.
+
+It is built for a whole retention period of consultations (issue 10's goal: 100,000 in a minute on two
+cores), so it does no more work than the comparison needs:
+
+* identical requests are replayed once: requests are keyed by their canonical JSON, without ``id`` and
+  ``lang`` (neither changes an outcome);
+* a request's outcome under ``old`` is read from its stored result when a row with that request was
+  answered by ``old`` itself (the engine is deterministic: the same request, KB and engine give the same
+  result), so most requests run once, under ``new`` only;
+* the real Experta engines run without building explanations or the trace's JSON form; only the outcome
+  is read from the engine's state;
+* the distinct requests are spread over ``processes`` worker processes (spawned, each with its own engines).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from kb.diff import number
+from kb.model import KnowledgeBase
+from rules import requests
+from rules.engine.cf import from_number, parse, to_decimal
+from rules.engine.engines import build_engine
+from rules.errors import EngineError, InputError
+
+DEFAULT_THRESHOLD = Fraction(1, 20)
+"""A CF change smaller than this (0.05) is not reported on its own."""
+
+CHUNK = 256
+"""Requests sent to a worker process at a time (also the progress step)."""
+
+MIN_PARALLEL = 2 * CHUNK
+"""Fewer distinct requests than this are replayed in this process: starting workers would cost more."""
+
+KINDS = ("invalid", "emergency", "screening", "diagnosis", "triage", "cf")
+"""The kinds of change, in the order reports list them."""
+
+PLACES = 10
+"""CFs are compared to the places a stored result keeps (rules.results: a JSON number to 10 places)."""
+
+IGNORED_KEYS = ("id", "lang")
+"""Request keys that never change an outcome: left out of a request's identity."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one consultation decided, as far as impact compares it. ``error`` is the code of the
+    :class:`~rules.errors.InputError` (or ``no_decision``) when the KB refuses the request."""
+
+    mode: str
+    emergency: bool = False
+    solution: str | None = None
+    diagnosis: str | None = None
+    cfs: tuple[tuple[str, Fraction], ...] = ()  # each hypothesis's CF to PLACES places, ranking order
+    triage: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored consultation as impact reads it: its row ``key`` (never a receipt token), the request as
+    stored, the short KB version that answered it, and its stored result (JSON form, without the trace),
+    or None when it is not to be reused."""
+
+    key: str
+    request: Mapping[str, Any]
+    kb_version: str
+    result: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way an outcome changed: ``kind`` (see :data:`KINDS`), the hypothesis for a CF change, and the
+    old and new values as short texts."""
+
+    kind: str
+    old: str
+    new: str
+    code: str = ""
+
+    def line(self) -> str:
+        """``S1 → S2``, ``PC01 → PC02``, ``triage self_care → see_doctor_today``, ``PC01 CF 0.64 → 0.8``."""
+        if self.kind == "cf":
+            return f"{self.code} CF {self.old} → {self.new}"
+        if self.kind in ("screening", "diagnosis"):
+            return f"{self.old} → {self.new}"
+        return f"{self.kind} {self.old} → {self.new}"
+
+
+@dataclass(frozen=True)
+class Affected:
+    """A distinct request whose outcome changes: how many stored rows asked it (and their keys), the two
+    outcomes and the differences."""
+
+    request: Mapping[str, Any]
+    rows: int
+    keys: tuple[str, ...]
+    old: Outcome
+    new: Outcome
+    differences: tuple[Difference, ...]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.kind for d in self.differences))
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    """What replaying ``rows`` stored consultations under ``old_version`` and ``new_version`` showed.
+
+    ``distinct``: distinct requests; ``replayed``: engine runs; ``reused``: old outcomes read from stored
+    results. ``counts``: rows per kind of change (a row with two kinds counts in both); ``transitions``:
+    rows per change line (``"S1 → S2"``); ``affected``: the changed requests, most rows first."""
+
+    old_version: str
+    new_version: str
+    threshold: Fraction
+    rows: int
+    distinct: int
+    replayed: int
+    reused: int
+    changed_rows: int
+    counts: Mapping[str, int]
+    transitions: Mapping[str, int]
+    affected: tuple[Affected, ...] = field(repr=False)
+
+    def to_json(self, limit: int | None = None) -> dict[str, Any]:
+        """The report as JSON (the staff API); ``limit`` caps the listed requests (the counts stay whole)."""
+        listed = self.affected if limit is None else self.affected[:limit]
+        return {
+            "old": self.old_version,
+            "new": self.new_version,
+            "threshold": number(self.threshold),
+            "consultations": self.rows,
+            "distinct_requests": self.distinct,
+            "replayed": self.replayed,
+            "reused": self.reused,
+            "changed": self.changed_rows,
+            "counts": dict(self.counts),
+            "transitions": dict(self.transitions),
+            "affected": [
+                {
+                    "request": dict(a.request),
+                    "consultations": a.rows,
+                    "kinds": list(a.kinds),
+                    "changes": [d.line() for d in a.differences],
+                }
+                for a in listed
+            ],
+            "listed": len(listed),
+        }
+
+
+# --- one consultation's outcome -------------------------------------------------------------------------------
+
+
+def canonical(request: Mapping[str, Any]) -> str:
+    """A request's identity for impact: its canonical JSON without :data:`IGNORED_KEYS`."""
+    body = {k: v for k, v in request.items() if k not in IGNORED_KEYS} if isinstance(request, Mapping) else request
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class Engines:
+    """This process's engines for impact, one per (KB version, mode): apart from the per-thread pool that
+    serves consultations, which keeps one KB version at a time."""
+
+    def __init__(self) -> None:
+        self._engines: dict[tuple[str, str], Any] = {}
+
+    def get(self, kb: KnowledgeBase, mode: str):
+        key = (kb.version, mode)
+        engine = self._engines.get(key)
+        if engine is None:
+            engine = self._engines[key] = build_engine(kb, mode)
+        return engine
+
+
+def outcome(kb: KnowledgeBase, raw: Mapping[str, Any], engines: Engines | None = None) -> Outcome:
+    """The outcome of one request under ``kb``, from the real engine (no explanation, no trace JSON)."""
+    engines = engines or Engines()
+    mode = str(raw.get("mode")) if isinstance(raw, Mapping) else ""
+    try:
+        req = requests.parse(kb, raw)
+    except InputError as exc:
+        return Outcome(mode, error=exc.code)
+    engine = engines.get(kb, req.mode)
+    if req.emergency:
+        engine.consult(req.answers if req.mode == "screening" else req.symptoms, emergency=True)
+        return Outcome(req.mode, emergency=True, triage=_level(engine))
+    if req.mode == "screening":
+        try:
+            decision = engine.consult(req.answers)
+        except EngineError:
+            return Outcome(req.mode, error="no_decision")
+        return Outcome(req.mode, solution=decision.conclusion, triage=_level(engine))
+    state = engine.consult(req.symptoms)
+    cfs = tuple((row["code"], Fraction(to_decimal(row["cf"], PLACES))) for row in state.ranking)
+    top = state.ranking[0] if state.ranking and state.ranking[0]["cf"] > 0 else None
+    return Outcome(req.mode, diagnosis=top["code"] if top else None, cfs=cfs, triage=_level(engine))
+
+
+def _level(engine) -> str | None:
+    record = getattr(engine.trace, "assessment", None)
+    return record.level if record is not None else None
+
+
+def stored_outcome(result: Mapping[str, Any]) -> Outcome | None:
+    """The outcome a stored result (its JSON form) records, or None when it cannot say (a result stored
+    before results carried triage, or one this code cannot read): the request is then replayed."""
+    if (
+        not isinstance(result, Mapping)
+        or "triage" not in result
+        or result.get("mode") not in ("screening", "diagnosis")
+    ):
+        return None
+    try:
+        triage = result["triage"]["level"] if result["triage"] else None
+        if result.get("emergency") is True:
+            return Outcome(result["mode"], emergency=True, triage=triage)
+        if result["mode"] == "screening":
+            return Outcome("screening", solution=result["solution"], triage=triage)
+        cfs = tuple((row["code"], _cf(row)) for row in result.get("ranking") or ())
+        return Outcome("diagnosis", diagnosis=result.get("diagnosis"), cfs=cfs, triage=triage)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _cf(row: Mapping[str, Any]) -> Fraction:
+    """A ranking row's CF to PLACES places: its text (exact, or the rounded decimal it shows), else its JSON
+    number (rows stored before ``cf_text`` existed)."""
+    text = row.get("cf_text")
+    return parse(text) if isinstance(text, str) else from_number(row["cf"])
+
+
+def differences(old: Outcome, new: Outcome, threshold: Fraction = DEFAULT_THRESHOLD) -> tuple[Difference, ...]:
+    """How ``new`` differs from ``old`` (empty when the change does not matter)."""
+    if old.error or new.error:
+        if old.error == new.error:
+            return ()
+        return (Difference("invalid", old.error or "ok", new.error or "ok"),)
+    out = []
+    if old.emergency != new.emergency:
+        out.append(Difference("emergency", _yes(old.emergency), _yes(new.emergency)))
+    if old.solution != new.solution:
+        out.append(Difference("screening", old.solution or "-", new.solution or "-"))
+    if old.diagnosis != new.diagnosis:
+        out.append(Difference("diagnosis", old.diagnosis or "-", new.diagnosis or "-"))
+    if old.triage != new.triage:
+        out.append(Difference("triage", old.triage or "-", new.triage or "-"))
+    before, after = dict(old.cfs), dict(new.cfs)
+    for code in dict.fromkeys([*before, *after]):
+        a, b = before.get(code, Fraction(0)), after.get(code, Fraction(0))
+        if abs(b - a) > threshold:
+            out.append(Difference("cf", number(a), number(b), code))
+    return tuple(out)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+# --- many consultations -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """Every stored row with one request."""
+
+    request: Mapping[str, Any]
+    keys: list[str]
+    old: Outcome | None = None
+
+
+_worker_kbs: dict[str, KnowledgeBase] = {}
+_worker_engines = Engines()
+
+
+def _init_worker(old: KnowledgeBase, new: KnowledgeBase) -> None:
+    _worker_kbs["old"], _worker_kbs["new"] = old, new
+
+
+def _run_chunk(chunk: list[tuple[int, Mapping[str, Any], bool]]) -> list[tuple[int, Outcome | None, Outcome]]:
+    """Replay a chunk in a worker: (index, old outcome when asked for, new outcome) per request."""
+    old, new = _worker_kbs["old"], _worker_kbs["new"]
+    return [
+        (i, outcome(old, request, _worker_engines) if need_old else None, outcome(new, request, _worker_engines))
+        for i, request, need_old in chunk
+    ]
+
+
+def replay(
+    stored: Iterable[Stored],
+    old: KnowledgeBase,
+    new: KnowledgeBase,
+    *,
+    threshold: Fraction = DEFAULT_THRESHOLD,
+    processes: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+    parallel_from: int = MIN_PARALLEL,
+) -> ImpactReport:
+    """Replay ``stored`` under ``old`` and ``new`` and report what changes (see the module's text).
+
+    ``progress(done, total)`` is called as distinct requests are replayed (``total`` known once every row
+    has been read). ``processes`` <= 1, or fewer than ``parallel_from`` distinct requests, replays in this
+    process."""
+    groups: dict[str, _Group] = {}
+    rows = reused = 0
+    for row in stored:
+        rows += 1
+        key = canonical(row.request)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(row.request, [])
+        group.keys.append(row.key)
+        if group.old is None and row.result is not None and row.kb_version == old.short_version:
+            group.old = stored_outcome(row.result)
+            reused += group.old is not None
+    ordered = list(groups.values())
+    tasks = [(i, g.request, g.old is None) for i, g in enumerate(ordered)]
+    outcomes: dict[int, tuple[Outcome | None, Outcome]] = {}
+    total, done = len(tasks), 0
+    if progress:
+        progress(0, total)
+    chunks = [tasks[i : i + CHUNK] for i in range(0, total, CHUNK)]
+    if processes <= 1 or total < parallel_from:
+        engines = Engines()
+        for chunk in chunks:
+            for i, request, need_old in chunk:
+                outcomes[i] = (outcome(old, request, engines) if need_old else None, outcome(new, request, engines))
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(processes, initializer=_init_worker, initargs=(old, new)) as pool:
+            for results in pool.imap_unordered(_run_chunk, chunks):
+                for i, old_outcome, new_outcome in results:
+                    outcomes[i] = (old_outcome, new_outcome)
+                done += len(results)
+                if progress:
+                    progress(done, total)
+    return _report(ordered, outcomes, old, new, threshold, rows, reused)
+
+
+def _report(ordered, outcomes, old, new, threshold, rows, reused) -> ImpactReport:
+    affected = []
+    replayed = 0
+    for i, group in enumerate(ordered):
+        replayed_old, new_outcome = outcomes[i]
+        replayed += 1 + (replayed_old is not None)
+        old_outcome = group.old if replayed_old is None else replayed_old
+        found = differences(old_outcome, new_outcome, threshold)
+        if found:
+            affected.append(
+                Affected(group.request, len(group.keys), tuple(group.keys), old_outcome, new_outcome, found)
+            )
+    affected.sort(key=lambda a: -a.rows)  # stable: equal counts keep the order rows were read in
+    counts = {kind: 0 for kind in KINDS}
+    transitions: dict[str, int] = {}
+    for a in affected:
+        for kind in a.kinds:
+            counts[kind] += a.rows
+        for d in a.differences:
+            if d.kind != "cf":
+                transitions[d.line()] = transitions.get(d.line(), 0) + a.rows
+    return ImpactReport(
+        old_version=old.version,
+        new_version=new.version,
+        threshold=threshold,
+        rows=rows,
+        distinct=len(ordered),
+        replayed=replayed,
+        reused=reused,
+        changed_rows=sum(a.rows for a in affected),
+        counts=counts,
+        transitions=dict(sorted(transitions.items(), key=lambda kv: -kv[1])),
+        affected=tuple(affected),
+    )
+
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "KINDS",
+    "Affected",
+    "Difference",
+    "Engines",
+    "ImpactReport",
+    "Outcome",
+    "Stored",
+    "canonical",
+    "differences",
+    "outcome",
+    "replay",
+    "stored_outcome",
+]
