@@ -69,8 +69,14 @@ for _name in watchers.ALL:
     getattr(watchers, _name).setLevel(logging.WARNING)
 
 
+watching = False
+"""Whether :func:`watch` was called: Pakar's matcher nodes format their debug lines only then."""
+
+
 def watch(level=logging.DEBUG):
     """Turn Experta's own watchers on (for debugging a KB); they log through the 'experta' logger."""
+    global watching
+    watching = True
     logging.getLogger("experta").setLevel(level)
     watchers.watch(level=level)
 

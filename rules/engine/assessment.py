@@ -41,12 +41,13 @@ from typing import Any, Protocol, cast
 
 from kb.model import TRUE, Condition, Definition, KnowledgeBase, Triage, TriageRule
 from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
+from rules.engine.facts import PlainFact
 from rules.engine.trace import Trace
 
 ORDER_OFFSET = 1_000_000  # KB-order keys of this layer's rules, after every rule of the papers' models
 
 
-class Status(experta.Fact):
+class Status(PlainFact):
     """A criterion's or a definition's status: ``code``, ``status`` ('true', 'false', 'unknown') and
     ``kind`` ('criterion' or 'definition')."""
 

@@ -97,8 +97,26 @@ def to_decimal(value: Fraction, places: int = 10) -> Decimal:
     return rounded.normalize()
 
 
+_FMT_CACHE: dict[tuple[int, int, int], str] = {}
+_FMT_CACHE_SIZE = 4096  # distinct texts kept; a KB's scale and rule CFs make a few hundred
+
+
 def fmt(value: Fraction, places: int = 10) -> str:
     """Print a CF without float noise: ``0.9232``, ``1``, ``-0.25``; ``≈`` marks a rounded value."""
+    # A trace prints the same few values (the scale, the rules' CFs, their combinations) over and over, and
+    # the text depends on the value alone: remember it by (numerator, denominator, places), which hash
+    # cheaply where a Fraction's own hash does modular arithmetic.
+    key = (value.numerator, value.denominator, places)
+    text = _FMT_CACHE.get(key)
+    if text is None:
+        text = _fmt(value, places)
+        if len(_FMT_CACHE) >= _FMT_CACHE_SIZE:
+            _FMT_CACHE.clear()  # bounded; a rare refill costs less than keeping an LRU order on every hit
+        _FMT_CACHE[key] = text
+    return text
+
+
+def _fmt(value: Fraction, places: int) -> str:
     dec = to_decimal(value, places)
     text = format(dec, "f")
     exact = terminates(value) and Fraction(dec) == value

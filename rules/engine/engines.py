@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any, Protocol, cast
 
 from kb.model import CFRule, Decision, KnowledgeBase, Premise
-from rules.engine import assessment
+from rules.engine import _experta, assessment
 from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
 from rules.engine.cf import Accumulator, fmt
 from rules.engine.facts import Answer, Evidence
@@ -89,6 +89,26 @@ class _Engine(assessment.AssessmentMixin, experta.KnowledgeEngine):
         self.matcher.reset()
         self._KnowledgeEngine__declare(experta.InitialFact())
         self.running = False
+
+    def run(self, steps=float("inf")):
+        """Experta's ``KnowledgeEngine.run``, minus what its watchers cost when they are off: it formats every
+        firing's facts into a log line (``", ".join(str(f) ...)``) before the logger drops it, and asks
+        ``watchers.worth`` once a cycle. While :func:`rules.engine._experta.watch` is on, Experta's own
+        loop runs, with every line."""
+        if _experta.watching:
+            return super().run(steps)
+        self.running = True
+        agenda, strategy, get_activations = self.agenda, self.strategy, self.get_activations
+        while steps > 0 and self.running:
+            added, removed = get_activations()
+            strategy.update_agenda(agenda, added, removed)
+            activation = agenda.get_next()
+            if activation is None:
+                break
+            steps -= 1
+            activation.rule(self, **{k: v for k, v in activation.context.items() if not k.startswith("__")})
+        self.running = False
+        return None
 
     def _begin(self):
         self.reset()

@@ -11,19 +11,30 @@ Stock Experta's ``ReteMatcher`` has three costs that grow with the number of rul
 siblings that test one field for equality with constants are reached through a hash table (as CLIPS
 hashes its alpha memories); conflict-set nodes report themselves when they change; and reset clears
 only the nodes that held something. Matching semantics are unchanged: every check still runs.
+
+It also trims Experta's per-token overhead, which was most of a consultation's CPU: tokens are built
+without Experta's per-instance ``isinstance`` assertions (every token here is made by the network from
+facts and dicts), a conflict-set node does not copy a token it never changes, and the watchers' debug
+lines are formatted only while :func:`rules.engine._experta.watch` is on. Joins, tests and activations
+are Experta's own logic, node for node.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from contextlib import suppress
 
+from experta.fact import Fact
 from experta.fieldconstraint import L
 from experta.matchers.rete import ReteMatcher
 from experta.matchers.rete.check import FeatureCheck, TypeCheck
 from experta.matchers.rete.mixins import ChildNode
-from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode, NotNode, OrdinaryMatchNode
+from experta.matchers.rete.nodes import BusNode, ConflictSetNode, FeatureTesterNode, NotNode, OrdinaryMatchNode
+from experta.matchers.rete.token import Token, TokenInfo
+from experta.watchers import MATCH, MATCHER
 
-import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
+from rules.engine import _experta  # first: it undoes Experta's import-time logging set-up
 
 _MISSING = object()
 
@@ -78,6 +89,79 @@ def _literal_key(node):
     return _MISSING
 
 
+_VALID = Token.TagType.VALID
+_INVALID = Token.TagType.INVALID
+
+
+class LeanToken(Token):
+    """Experta's Token, built without its per-instance assertions (three ``isinstance`` checks, one against
+    the ``Mapping`` ABC, and one per fact): the network makes every token from facts and dicts. A copy
+    copies the mutable parts once (Experta's copies them, then copies the data again in ``__new__``)."""
+
+    __slots__ = ()
+
+    def __new__(cls, tag, data, context=None):
+        return tuple.__new__(
+            cls, (tag, {data} if isinstance(data, Fact) else set(data), {} if context is None else context)
+        )
+
+    def copy(self):
+        return tuple.__new__(type(self), (self[0], set(self[1]), dict(self[2])))
+
+    def is_valid(self):
+        return self[0] is _VALID
+
+
+class LeanBusNode(BusNode):
+    """The root: Experta's, making :class:`LeanToken` tokens (every token below is made from these)."""
+
+    def add(self, fact):
+        token = LeanToken(_VALID, fact)
+        if _experta.watching:
+            MATCHER.debug("<BusNode> added %r", token)
+        for child in self.children:
+            child.callback(token)
+
+    def remove(self, fact):
+        token = LeanToken(_INVALID, fact)
+        if _experta.watching:
+            MATCHER.debug("<BusNode> added %r", token)
+        for child in self.children:
+            child.callback(token)
+
+
+class LeanFeatureTesterNode(FeatureTesterNode):
+    """Experta's FeatureTesterNode; its debug line only while watching."""
+
+    def activate(self, token):
+        if _experta.watching:
+            MATCHER.debug("Node <%s> activated with token %r", self, token)
+        return self._activate(token.copy())
+
+    def _activate(self, token):
+        data = token.data
+        if len(data) != 1:
+            raise ValueError("a feature test takes a token of one fact")
+        (fact,) = data
+        match = self.matcher(fact)
+        if match:
+            if match is not True and isinstance(match, Mapping):
+                context = token.context
+                for key, value in match.items():
+                    if isinstance(key, tuple):  # negated condition
+                        if key[1] in context and context[key[1]] == value:
+                            return False
+                    else:
+                        if context.get(key, value) != value:
+                            return False
+                        if (False, key) in context and context[(False, key)] == value:
+                            return False
+                context.update(match)
+            for child in self.children:
+                child.callback(token)
+        return None
+
+
 class _Tracked:
     """Mixin for nodes with memory: remember that this node holds something (for a cheap reset)."""
 
@@ -88,6 +172,12 @@ class _Tracked:
 
 
 class TrackedConflictSetNode(_Tracked, ConflictSetNode):
+    def activate(self, token):
+        # Experta's OneInputNode.activate copies the token first; this node only reads it (to_info freezes it).
+        if _experta.watching:
+            MATCHER.debug("Node <%s> activated with token %r", self, token)
+        return self._activate(token)
+
     def _activate(self, token):
         self._mark()
         self._dirty[self] = None
@@ -96,6 +186,16 @@ class TrackedConflictSetNode(_Tracked, ConflictSetNode):
 
 class _TrackedTwoInput(_Tracked):
     # The super() calls reach the Experta two-input node this mixin precedes in each concrete class's MRO.
+    def activate_left(self, token):
+        if _experta.watching:
+            MATCHER.debug("Node <%s> activated left with token %r", self, token)
+        return self._activate_left(token.copy())
+
+    def activate_right(self, token):
+        if _experta.watching:
+            MATCHER.debug("Node <%s> activated right with token %r", self, token)
+        return self._activate_right(token.copy())
+
     def _activate_left(self, token):
         self._mark()
         return super()._activate_left(token)  # type: ignore[misc]
@@ -106,7 +206,40 @@ class _TrackedTwoInput(_Tracked):
 
 
 class TrackedOrdinaryMatchNode(_TrackedTwoInput, OrdinaryMatchNode):
-    """Experta's join node, remembering when it holds tokens."""
+    """Experta's join node, remembering when it holds tokens; the join is Experta's, making LeanTokens."""
+
+    def _activate_left(self, token):
+        self._mark()
+        self._join(token, self.left_memory, self.right_memory, True)
+
+    def _activate_right(self, token):
+        self._mark()
+        self._join(token, self.right_memory, self.left_memory, False)
+
+    def _join(self, token, branch_memory, matching_memory, is_left):
+        """Experta's ``OrdinaryMatchNode.__activation``, line for line, minus the always-formatted log calls."""
+        if token.is_valid():
+            branch_memory.append(TokenInfo(token.data, token.context))
+        else:
+            with suppress(ValueError):
+                branch_memory.remove(TokenInfo(token.data, token.context))
+        context = token.context
+        for other_data, other_items in matching_memory:
+            other_context = dict(other_items)
+            left, right = (context, other_context) if is_left else (other_context, context)
+            match = self.matcher(left, right)
+            if match:
+                if _experta.watching:
+                    MATCH.info("%s (%s | %s) = True", self.__class__.__name__, left, right)
+                newcontext = {k: v for k, v in context.items() if isinstance(k, str)}
+                for k, v in other_context.items():
+                    if not isinstance(k, tuple):  # negated values are not needed any further
+                        newcontext[k] = v
+                newtoken = LeanToken(token.tag, token.data | other_data, newcontext)
+                for child in self.children:
+                    child.callback(newtoken)
+            elif _experta.watching:
+                MATCH.debug("%s (%s | %s) = False", self.__class__.__name__, left, right)
 
 
 class TrackedNotNode(_TrackedTwoInput, NotNode):
@@ -114,6 +247,8 @@ class TrackedNotNode(_TrackedTwoInput, NotNode):
 
 
 _TRACKED = {
+    BusNode: LeanBusNode,
+    FeatureTesterNode: LeanFeatureTesterNode,
     ConflictSetNode: TrackedConflictSetNode,
     OrdinaryMatchNode: TrackedOrdinaryMatchNode,
     NotNode: TrackedNotNode,
@@ -148,6 +283,15 @@ class IndexedReteMatcher(ReteMatcher):
                 node.__class__ = tracked
                 node._touched = self._touched
                 node._dirty = self._dirty
+        # Children were wired with bound methods of the classes they had then: bind them again, so that
+        # the lean activate methods above are the ones called.
+        for node in nodes:
+            node.children = [
+                ChildNode(child.node, getattr(child.node, child.callback.__name__))
+                if getattr(child.callback, "__self__", None) is child.node
+                else child
+                for child in node.children
+            ]
         # Only alpha nodes (no memory) have their children regrouped; beta wiring is left as built.
         for node in nodes:
             if not isinstance(node, FeatureTesterNode) and node is not self.root_node:

@@ -12,7 +12,7 @@ import bisect
 
 from experta.abstract import Strategy
 
-import rules.engine._experta  # noqa: F401  (first: it undoes Experta's import-time logging set-up)
+from rules.engine import _experta  # first: it undoes Experta's import-time logging set-up
 
 
 class KBOrderStrategy(Strategy):
@@ -24,6 +24,13 @@ class KBOrderStrategy(Strategy):
         facts = tuple(sorted((f["__factid__"] for f in activation.facts), reverse=True))
         # The agenda pops from the right, so larger keys fire first: negate the KB position.
         return (rule.salience, -getattr(rule, "pakar_order", 0), facts)
+
+    def update_agenda(self, agenda, added, removed):
+        """Experta's, minus its ``watchers.worth`` check on every cycle while the watchers are off."""
+        if _experta.watching:
+            super().update_agenda(agenda, added, removed)
+        elif added or removed:
+            self._update_agenda(agenda, added, removed)
 
     def _update_agenda(self, agenda, added, removed):
         activations = agenda.activations
