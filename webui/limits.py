@@ -41,6 +41,7 @@ from flask import Flask, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
 
 from kb.languages import DEFAULT_LANGUAGE, supported
 from rules.i18n import language
@@ -186,7 +187,10 @@ def wait_text(seconds: int, lang: str) -> str:
 
 def _api_lang() -> str:
     """The language of an API error: the JSON body's ``lang``, else the ``lang`` query parameter."""
-    body = request.get_json(silent=True) if request.is_json else None
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+    except HTTPException:  # a body over MAX_CONTENT_LENGTH: the query parameter decides
+        body = None
     for lang in ((body or {}).get("lang") if isinstance(body, dict) else None, request.args.get("lang")):
         if isinstance(lang, str) and supported(lang):
             return lang
