@@ -31,6 +31,30 @@ def _base_text() -> str:
     return BASE.read_text(encoding="utf-8")
 
 
+# Parts of the document kept beside the base by the areas they describe (openapi.staff.json: the staff API,
+# its bearer security scheme): their tags, paths and components are added to the base's.
+PARTS = tuple(sorted(path for path in BASE.parent.glob("openapi.*.json") if path != BASE))
+
+
+@functools.cache
+def _parts() -> tuple[str, ...]:
+    return tuple(path.read_text(encoding="utf-8") for path in PARTS)
+
+
+def _add_part(doc: dict, part: dict) -> None:
+    """Add a part's tags, paths and components to ``doc``; a name both define is an error, not an override."""
+    doc["tags"] += part.get("tags", [])
+    sections = [(doc["paths"], part.get("paths", {}))]
+    sections += [
+        (doc["components"].setdefault(name, {}), entries) for name, entries in part.get("components", {}).items()
+    ]
+    for target, entries in sections:
+        twice = set(target) & set(entries)
+        if twice:
+            raise ValueError(f"OpenAPI parts define {sorted(twice)} twice")
+        target.update(entries)
+
+
 def document() -> dict:
     """The document for the current app's KB (made on first use, again when the KB version changes)."""
     kb = knowledge.current()
@@ -48,6 +72,8 @@ def _number(cf: Fraction) -> int | float:
 
 def _make(kb) -> dict:
     doc = json.loads(_base_text())
+    for text in _parts():
+        _add_part(doc, json.loads(text))
     doc["info"]["x-pakar-kb"] = {"id": kb.id, "version": kb.short_version}
     schemas = doc["components"]["schemas"]
     _enums(schemas, kb)
