@@ -59,9 +59,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     i18n.init_app(app)
     templating.init_app(app)
     security.init_app(app)
-    knowledge.init_app(app)
     store.init_app(app)
+    knowledge.init_app(app)  # after store: the KB versions live in the database store.init_app migrates
     commands.init_app(app)
+    from webui import kbcommands  # flask kb reload; other KB commands join its group
+
+    kbcommands.init_app(app)
     errorpages.init_app(app)
 
     app.register_blueprint(pages.bp)

@@ -1,39 +1,74 @@
 """The web app's only door to the KB and the engine (through :mod:`kb` and :mod:`rules`, never Experta).
 
-The KB is loaded once per process when the app is created; a KB that does not load stops the start with
-its ``file:line`` problems. Views get the KB from :func:`current` and answers from :func:`answer`.
+The KB served is the version the database names as active (:mod:`webui.kbstate`): every worker answers from
+the same one, and takes up a published or reloaded version within ``KB_POLL_SECONDS``. Views get the KB
+from :func:`current` (one version for the whole request) and answers from :func:`answer`; a consultation
+that started on an earlier version finishes on it (``answer(request, version=...)``).
+
+The app starts only when some version can be served; the ``flask`` commands that do not serve (``db
+upgrade``, ``purge``...) start whatever the KB on disk is, so that a broken KB never blocks them.
 """
 
 from __future__ import annotations
 
-from flask import current_app
+import logging
 
-import kb
+import click
+from flask import current_app, g, has_request_context
+
 import rules
-from webui.errors import StartupError
+from webui import kbstate
+from webui.errors import KBUnavailableError, StartupError
 
-EXT_KEY = "pakar.kb"
+EXT_KEY = kbstate.SERVED_KEY  # the KB this process serves now (kept by webui.kbstate; /healthz reads it)
+log = logging.getLogger(__name__)
 
 
 def init_app(app) -> None:
+    """Take up the active KB version (storing the KB on disk as the first one on an empty database). A KB
+    that cannot be served stops the start with its ``file:line`` problems, except under a ``flask`` command
+    (``flask db upgrade`` must work to fix exactly that)."""
+    registry = kbstate.init_app(app)
     try:
-        app.extensions[EXT_KEY] = kb.load(app.config.get("KB_PATH"))
-    except kb.KBError as exc:
-        raise StartupError("the knowledge base does not load:\n" + str(exc)) from exc
+        with app.app_context():
+            registry.start()
+    except KBUnavailableError as exc:
+        if _serving():
+            raise StartupError(str(exc)) from exc
+        log.warning("no KB can be served yet; the command runs without one")
+
+
+def _serving() -> bool:
+    """Whether this app is made to serve requests: by a server or a test (no ``flask`` command runs), or by
+    ``flask run``; not by the other ``flask`` commands, which load the app for its settings and database."""
+    command = click.get_current_context(silent=True)
+    return command is None or command.command.name == "run"
 
 
 def current():
-    """The KB this app serves."""
-    return current_app.extensions[EXT_KEY]
+    """The KB this app serves: the active version, the same one for the whole of a request."""
+    if not has_request_context():
+        return kbstate.active()
+    if "pakar_kb" not in g:
+        g.pakar_kb = kbstate.active()
+    return g.pakar_kb
 
 
-def answer(request: dict) -> dict:
+def version(ref: str | None):
+    """A stored version's KB by its full hash or the 12 digits results store; None when it is unknown."""
+    return kbstate.version(ref) if ref else None
+
+
+def answer(request: dict, version: str | None = None) -> dict:
     """Run one consultation (the ``pakar batch`` contract); raises :class:`rules.InputError` if invalid.
 
-    The result names this site's configured hotline, so the page, the PDF and the API all agree; an
-    emergency result keeps the KB's emergency number (PSC 119): a regional line never replaces it.
+    ``version``: the KB version (hash) the consultation started on; None or a version no longer stored
+    means the active one (the caller tells the person). The result names this site's configured hotline, so
+    the page, the PDF and the API all agree; an emergency result keeps the KB's emergency number (PSC 119):
+    a regional line never replaces it.
     """
-    result = rules.consult(current(), request)
+    knowledge = (kbstate.version(version) if version else None) or current()
+    result = rules.consult(knowledge, request)
     if result.get("hotline") and not result.get("emergency"):
         result["hotline"] = hotline(result["hotline"])
     return result
