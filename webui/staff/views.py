@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from webui import knowledge
+from webui import knowledge, limits
+from webui.errorpages import form_again_after_csrf
 from webui.staff import accounts, bp, dashboard
 from webui.staff.auth import end_session, require_role, start_session
 from webui.staff.forms import ActionForm, LoginForm
@@ -38,7 +39,13 @@ def _safe_next(target: str | None) -> str:
     return url_for("staff.dashboard")
 
 
+# Login attempts per client address, whatever the names tried (each account also locks itself after
+# STAFF_LOGIN_MAX_FAILURES wrong passwords): guessing across many accounts from one address is slowed too.
+LOGIN_LIMIT = "10/minute;100/hour"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limits.limit(LOGIN_LIMIT, methods=("POST",))
 def login():
     """The login form. Every failure gets the same answer, whether the name, the password or a lockout."""
     if current_user.is_authenticated:
@@ -61,6 +68,13 @@ def login():
     elif form.is_submitted():
         status = 400
     return render_template("staff/login.html", form=form), status
+
+
+@form_again_after_csrf("staff.login")
+def _login_again(notice: str):
+    """The login form again, the name kept, with ``notice`` (an expired form, too many attempts)."""
+    form = LoginForm(formdata=None, data={"name": request.form.get("name", "")[:80]})
+    return make_response(render_template("staff/login.html", form=form, notice=notice), 400)
 
 
 @bp.post("/logout")

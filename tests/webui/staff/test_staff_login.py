@@ -155,3 +155,26 @@ def test_the_login_page_speaks_indonesian_first(staff_client):
     page = staff_client.get("/staff/login").get_data(as_text=True)
     assert '<html lang="id">' in page
     assert "Masuk" in page
+
+
+def test_login_attempts_are_limited_per_address(staff_client, admin):
+    token = csrf_token(staff_client)
+    statuses = []
+    for n in range(11):  # ten a minute, whichever names are tried
+        data = {"csrf_token": token, "name": f"guess{n}", "password": "wrong password, long"}
+        statuses.append(staff_client.post("/staff/login", data=data).status_code)
+    assert statuses == [401] * 10 + [429]
+    refused = staff_client.post("/staff/login", data={"csrf_token": token, "name": "ana", "password": PASSWORD})
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)
+    assert 'id="login-notice">Terlalu banyak permintaan' in page
+    assert 'value="ana"' in page  # the form again, the name kept
+    assert staff_client.get("/staff/").status_code == 302
+
+
+def test_an_expired_login_form_is_shown_again(staff_client, admin):
+    staff_client.get("/staff/login")
+    response = staff_client.post("/staff/login", data={"csrf_token": "stale", "name": "ana", "password": PASSWORD})
+    assert response.status_code == 400
+    assert 'id="login-notice"' in response.get_data(as_text=True)
