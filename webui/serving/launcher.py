@@ -30,6 +30,9 @@ from webui.serving.errors import ServeError
 from webui.serving.settings import INSTANCE_ENV, ServeSettings, resolve
 
 GUNICORN_CONF = Path(__file__).with_name("gunicorn.conf.py")
+# The Python children run from the folder Pakar's packages are in: gunicorn puts its working directory first
+# on sys.path, where a folder named like a package (a KB copied to ./kb) would hide the real one.
+CODE_ROOT = Path(__file__).resolve().parents[2]
 WSGI_APP = "webui.serving.wsgi:create()"
 START_SECONDS = 60  # for gunicorn's socket and nginx's port to appear
 STOP_SECONDS = 45  # for each server to stop gracefully before it is killed (nginx 15 s, gunicorn 20 s)
@@ -40,7 +43,14 @@ DB_RETRY_SECONDS = 2
 class Server:
     """One child process, its output read line by line into the launcher's queue by a thread."""
 
-    def __init__(self, name: str, args: list[str], lines: queue.Queue, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: list[str],
+        lines: queue.Queue,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         self.name = name
         self.last_line = ""
         self.process = subprocess.Popen(
@@ -49,6 +59,7 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
+            cwd=cwd,
             # Its own process group: Ctrl+C reaches only the launcher, which stops the servers in order.
             start_new_session=True,
         )
@@ -121,6 +132,10 @@ class Launcher:
         # The launcher migrates once, before any worker starts.
         env["PAKAR_AUTO_MIGRATE"] = "false"
         env[INSTANCE_ENV] = str(self.settings.instance)
+        # The children run elsewhere (CODE_ROOT): a KB folder given relative to here must still be found.
+        if env.get("PAKAR_KB_PATH") and not os.path.isabs(env["PAKAR_KB_PATH"]):
+            env["PAKAR_KB_PATH"] = os.path.abspath(env["PAKAR_KB_PATH"])
+        env["PYTHONSAFEPATH"] = "1"  # `python -m` does not put the working directory on sys.path (3.11+)
         return env
 
     def migrate(self) -> None:
@@ -128,7 +143,9 @@ class Launcher:
         args = [sys.executable, "-m", "flask", "--app", self.settings.app_spec, "db", "upgrade"]
         deadline = time.monotonic() + self.db_wait
         while True:
-            done = subprocess.run(args, env=self.child_env(), capture_output=True, text=True, timeout=300, check=False)
+            done = subprocess.run(
+                args, env=self.child_env(), cwd=CODE_ROOT, capture_output=True, text=True, timeout=300, check=False
+            )
             output = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
             for line in output:
                 logs.write(self.logger, "migrate", line)
@@ -155,7 +172,7 @@ class Launcher:
             str(self.settings.run_dir / "gunicorn.pid"),
             WSGI_APP,
         ]
-        self.gunicorn = Server("gunicorn", args, self.lines, self.child_env())
+        self.gunicorn = Server("gunicorn", args, self.lines, self.child_env(), cwd=CODE_ROOT)
         self.wait_until(lambda: _accepts(socket_path), self.gunicorn, "gunicorn did not open its socket")
 
     def start_nginx(self) -> None:
