@@ -121,7 +121,8 @@ def _owned_by_server_user(path: Path) -> None:
 @contextmanager
 def private_cluster(parent: Path | None = None) -> Iterator[Cluster]:
     """A new cluster in a new folder under ``parent`` (the system's temp folder when None), started; stopped
-    and removed afterwards, also when the body raises."""
+    and removed afterwards, also when the body raises. As root, the postgres user must be able to enter
+    ``parent`` (a ``tempfile.mkdtemp`` folder is not: 0700)."""
     why = missing()
     if why is not None:
         raise ClusterError(why)
