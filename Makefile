@@ -96,5 +96,16 @@ bench: install
 	$(PIP) -e '.[bench]'
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The fault run of the production server (bench/soak.py): `make serve`'s nginx + gunicorn on SQLite, then on a
+# private PostgreSQL cluster (never the one `make test` uses), under concurrent clients, slow-header clients, a
+# database outage, kill -9 of a worker and KB reloads (broken, then good). Prints the counts; fails when an
+# invariant does not hold (a lost result, a 5xx outside the outage, two KB versions at once).
+# `make soak SOAK_ARGS='--backend sqlite --size ci'` runs a smaller one.
+SOAK_ARGS ?=
+.PHONY: soak
+soak: install
+	@bash .ci/services.sh packages
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
