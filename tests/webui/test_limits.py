@@ -6,6 +6,7 @@ number), per-address counts behind a proxy, and the decorator other views use.""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -149,6 +150,19 @@ def test_each_client_address_has_its_own_count_behind_the_proxy(app_factory):
 def test_limits_can_be_turned_off(app_factory):
     client = app_factory(RATELIMIT_ENABLED=False, RATELIMIT_CONSULTATIONS="1/minute").test_client()
     assert [client.post(CONSULTATIONS, json=EMERGENCY).status_code for _ in range(3)] == [201, 201, 201]
+
+
+def test_counts_in_the_process_need_no_thread_per_request_and_still_expire(app_factory):
+    app = app_factory(RATELIMIT_CONSULTATIONS="1 per 2 seconds")
+    storage = app.extensions[limits.EXT_KEY].limiter.storage
+    assert type(storage) is limits.ProcessStorage  # memory:// as configured, without limits' timer thread
+    client = app.test_client()
+    first, refused = (client.post(CONSULTATIONS, json=EMERGENCY) for _ in range(2))
+    assert (first.status_code, refused.status_code) == (201, 429)
+    wait = int(refused.headers["Retry-After"])
+    assert 1 <= wait <= 2
+    time.sleep(wait)  # as a client told to wait: then it is let in again
+    assert client.post(CONSULTATIONS, json=EMERGENCY).status_code == 201
 
 
 def test_the_limits_are_settings(app_factory):
