@@ -31,11 +31,12 @@ bp.before_app_request(submissions.repeat_goes_to_first_receipt)
 bp.add_app_template_global(submissions.new_key, "submission_key")
 
 
-def keep(req: dict, for_other: bool, clear: str | None = None):
+def keep(req: dict, for_other: bool, clear: str | None = None, version: str | None = None):
     """Run the engine on ``req``, store the consultation, and send the person to its receipt URL
-    (``clear``: a session key to drop once stored, e.g. the screening's answers so far)."""
+    (``clear``: a session key to drop once stored, e.g. the screening's answers so far; ``version``: the KB
+    version the consultation started on, None for the active one)."""
     try:
-        result = knowledge.answer(req)
+        result = knowledge.answer(req, version)
     except knowledge.InputError as exc:
         # Not reachable from our own forms; a forged request gets its message, and nothing is stored.
         flash(exc.message)
@@ -58,17 +59,19 @@ def _stored(token):
 
 
 def result_context(row, token):
-    """The template context of a stored result, in the page language when the KB version still matches."""
-    kb = knowledge.current()
+    """The template context of a stored result, in the page language, shown against the KB version that
+    answered it (when that version is still stored); ``stale`` only when it is not."""
+    own = knowledge.version(row.kb_version)
+    kb = own or knowledge.current()
     lang = current_lang()
     stored = row.result
     trace = row.trace
-    same_kb = row.kb_version == kb.short_version
-    if same_kb and (lang != row.lang or "triage" not in stored):
-        # Same KB, other language, or a result stored before results carried triage and the case
-        # definitions: re-run the stored request (deterministic) for the texts and those outcomes. Another
-        # KB version cannot be re-run: the page then says that the triage advice cannot be added.
-        stored = knowledge.answer({**row.request, "lang": lang})
+    if own is not None and (lang != row.lang or "triage" not in stored):
+        # Other language, or a result stored before results carried triage and the case definitions:
+        # re-run the stored request on its own version (deterministic) for the texts and those outcomes.
+        # A version no longer stored cannot be re-run: the page then says that the triage advice cannot
+        # be added.
+        stored = knowledge.answer({**row.request, "lang": lang}, own.version)
         if "assessment" not in (trace or {}):
             trace = stored.get("trace")
     # A deployment's regional line (HOTLINE_*) belongs to the screening's own advice (S1); a result that ended
@@ -84,7 +87,7 @@ def result_context(row, token):
         "token": token,
         "url": url,
         "hotline": hotline,
-        "stale": not same_kb,
+        "stale": own is None,
         "timezone": current_app.config.get("TIMEZONE") or "Asia/Jakarta",
         "retention_days": current_app.config["RETENTION_DAYS"],
     }

@@ -16,7 +16,22 @@ from webui.security import render_private
 
 bp = Blueprint("screening", __name__, url_prefix="/screening")
 
-WIZARD = "screening"  # the session key of the answers so far
+WIZARD = "screening"  # the session key of the answers so far (and the KB version the screening started on)
+
+
+def _knowledge(wizard: dict | None):
+    """The KB version this screening started on: a screening half answered when a new version is published
+    finishes on its own. When that version is not stored (any more), the active one, with a note."""
+    ref = (wizard or {}).get("kb")
+    if ref:
+        own = knowledge.version(ref)
+        if own is not None:
+            return own
+        flash(_("The knowledge base has been updated while you answered; the rest uses the new version."))
+    active = knowledge.current()
+    if wizard is not None:
+        session[WIZARD] = {**wizard, "kb": active.version}
+    return active
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -24,7 +39,7 @@ def start():
     """The emergency gate, the screening's first page (Start lands here): yes ends it, no goes on."""
 
     def go_on():
-        session[WIZARD] = {"answers": {}}  # a new screening, empty
+        session[WIZARD] = {"answers": {}, "kb": knowledge.current().version}  # a new screening, empty
         return redirect(url_for("screening.who"))
 
     return gate.handle("screening", _("Quick screening"), WIZARD, go_on)
@@ -33,10 +48,11 @@ def start():
 @bp.route("/who", methods=["GET", "POST"])
 def who():
     """Who the screening is for; coming back here keeps the answers already given."""
-    kb = knowledge.current()
     wizard = session.get(WIZARD)
     if wizard is None:  # the gate first
         return redirect(url_for("screening.start"))
+    kb = _knowledge(wizard)
+    wizard = session[WIZARD]
     if request.method == "POST":
         chosen, error = forms.for_other(request.form)
         if error:
@@ -49,14 +65,15 @@ def who():
 @bp.route("/<int:step>", methods=["GET", "POST"])
 def step(step: int):
     """One question; after the last one the result is stored and the person sent to its receipt."""
-    kb = knowledge.current()
+    wizard = session.get(WIZARD)
+    kb = _knowledge(wizard)
     questions = kb.questions
     if not 1 <= step <= len(questions):
         abort(404)
-    wizard = session.get(WIZARD)
     if wizard is None:
         flash(_("Your earlier answers have expired. Please start again."))
         return redirect(url_for("screening.start"))
+    wizard = session[WIZARD]
     if "for_other" not in wizard:  # past the gate, but who it is for is not said yet
         return redirect(url_for("screening.who"))
     answers = dict(wizard.get("answers", {}))
@@ -96,15 +113,16 @@ def step(step: int):
         },
         wizard.get("for_other"),
         clear=WIZARD,
+        version=kb.version,
     )
 
 
 @errorpages.form_again_after_csrf("screening.step")
 def step_again(message: str):
     """The question whose post was refused, with the answer just chosen (or the one kept before)."""
-    kb = knowledge.current()
-    step = (request.view_args or {}).get("step")
     wizard = session.get(WIZARD)
+    kb = _knowledge(wizard) if wizard is not None else knowledge.current()
+    step = (request.view_args or {}).get("step")
     if wizard is None or step is None or not 1 <= step <= len(kb.questions):
         return None
     question = kb.questions[step - 1]
