@@ -14,6 +14,7 @@ from rules import explain, requests, triage
 from rules.engine.cf import fmt
 from rules.engine.pool import engine_for
 from rules.errors import EngineError, InputError, PakarError
+from rules.memo import memo
 from rules.messages import message
 from rules.results import (
     CFStep,
@@ -39,8 +40,11 @@ def consult_record(kb: KnowledgeBase, raw, *, trace: bool = True) -> Result:
 
 
 def consult(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
-    """Answer one request with the result contract's JSON form; raises :class:`InputError` for a bad request."""
-    return consult_record(kb, raw, trace=trace).to_json()
+    """Answer one request with the result contract's JSON form; raises :class:`InputError` for a bad request.
+
+    A request answered before on this KB version comes from the process's memo (:mod:`rules.memo`): the
+    same result, as a fresh copy the caller may change."""
+    return memo.answer(kb, trace, raw, lambda: consult_record(kb, raw, trace=trace).to_json())
 
 
 def consult_safely(kb: KnowledgeBase, raw, *, trace: bool = True) -> dict:
