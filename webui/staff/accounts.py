@@ -213,7 +213,8 @@ def authenticate(name: str, password: str) -> StaffUser | None:
     row = db.session.scalar(select(User).where(User.name == (name or "").strip().lower()))
     if row is None or len(password or "") > MAX_PASSWORD:
         passwords.spend_time()
-        audit.record("system", "login.failed", user=check_or_none(name))
+        # Not the name typed: people type a password into the name field by mistake.
+        audit.record("system", "login.failed", reason="unknown account")
         _commit()
         return None
     moment = now()

@@ -178,3 +178,10 @@ def test_an_expired_login_form_is_shown_again(staff_client, admin):
     response = staff_client.post("/staff/login", data={"csrf_token": "stale", "name": "ana", "password": PASSWORD})
     assert response.status_code == 400
     assert 'id="login-notice"' in response.get_data(as_text=True)
+
+
+def test_a_login_for_an_unknown_name_is_logged_without_the_name(staff_app, staff_client, admin):
+    assert login(staff_client, "my-secret-passphrase").status_code == 401
+    with staff_app.app_context():
+        last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
+        assert (last.actor, last.action, last.detail) == ("system", "login.failed", {"reason": "unknown account"})
