@@ -27,6 +27,7 @@ def test_every_code_has_its_own_indonesian_text(code):
             "column",
             "limit",
             "method",
+            "wait",
         ),
         "X",
     )
