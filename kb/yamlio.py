@@ -132,13 +132,27 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_exact_float
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_plain_timestamp)
 
 
+# PyYAML's contexts whose problem is only found further on: a key without its colon is noticed on the next
+# line, an unclosed quote or bracket at a later line or the end of the file. The context's mark is where the
+# edit was made. (A block mapping's or list's context is its first line, far above: there the problem's mark
+# is the line at fault.)
+_STARTED_EARLIER = ("while scanning a simple key", "while scanning a quoted scalar", "while parsing a flow")
+
+
+def _where(exc: yaml.MarkedYAMLError):
+    """The mark a person should look at for a syntax error: the line they edited."""
+    if exc.context_mark is not None and (exc.context or "").startswith(_STARTED_EARLIER):
+        return exc.context_mark
+    return exc.problem_mark or exc.context_mark
+
+
 def read(text: str, path: str):
     """Parse one YAML document; return ``(data, problems)``. A syntax error becomes a single problem."""
     loader = _Loader(text, path)
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = _where(exc)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "invalid YAML"
         if exc.context:

@@ -57,6 +57,11 @@ SERVICE_ERRORS = {
     # Not the request's fault.
     "no_decision": N_("The knowledge base gives no result for these answers."),
     "internal": N_("Something went wrong on our side; nothing was stored. Please try again."),
+    # webui.errorpages: 503 with Retry-After while the database is stopped, unreachable or locked.
+    "unavailable": N_(
+        "The service cannot reach its database right now; please try again in a few seconds "
+        "(with the same Idempotency-Key a retry is never stored twice)."
+    ),
 }
 
 MESSAGES = {**REQUEST_ERRORS, **JSON_ERRORS, **HTTP_ERRORS, **SERVICE_ERRORS}

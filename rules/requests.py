@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -61,6 +62,17 @@ def request_lang(raw) -> str:
 # A certainty lies in [-1, 1]: a number whose decimal exponent is further out than this cannot be one, and
 # turning "1e999999999" into an exact Fraction would take minutes (the digits are materialised).
 MAX_EXPONENT = 400
+# Text a request may carry: an answer code or a certainty, with spaces around it as a client may send
+# them. ASCII only, exactly as the OpenAPI document's patterns say (webui.openapi builds them from these).
+SPACE = " \t\n\r"
+DECIMAL_TEXT = re.compile(r"[ \t\n\r]*[0-9]+(?:\.[0-9]+)?[ \t\n\r]*")
+
+
+def answer_code(value) -> str | None:
+    """An answer as the client wrote it, as the code it names: spaces around it and ASCII case ignored."""
+    if not isinstance(value, str) or not value.isascii():
+        return None
+    return value.strip(SPACE).lower()
 
 
 def to_fraction(value) -> Fraction | None:
@@ -73,7 +85,10 @@ def to_fraction(value) -> Fraction | None:
         if isinstance(value, int):
             return Fraction(value) if value.bit_length() <= 4 * MAX_EXPONENT else None
         if isinstance(value, str):
-            value = Decimal(value.strip())
+            # Plain decimal text only ("0.8", " 1 "): no sign, exponent, underscore or other spaces.
+            if DECIMAL_TEXT.fullmatch(value) is None:
+                return None
+            value = Decimal(value.strip(SPACE))
         if isinstance(value, Decimal):
             if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
                 return None
@@ -144,9 +159,10 @@ def _answers(kb, raw, lang) -> dict:
         if question.code not in given:
             _fail("missing_answer", lang, value=question.code)
         answer = given[question.code]
-        if not isinstance(answer, str) or answer.strip().lower() not in question.answers:
+        code = answer_code(answer)
+        if code not in question.answers:
             _fail("bad_answer", lang, value=question.code, answer=answer, allowed=", ".join(question.answers))
-        out[question.code] = answer.strip().lower()
+        out[question.code] = code
     return out
 
 

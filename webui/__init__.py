@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     else:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from webui import publicurl  # PUBLIC_URL: receipt links never follow the Host header
+
+    publicurl.init_app(app)
     if app.config.get("PROXY_COUNT"):
         # Behind a reverse proxy, receipt URLs must carry the public scheme and host.
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.languages import DEFAULT_LANGUAGE, supported
 from rules import jsonbody
@@ -35,6 +36,7 @@ csrf.exempt(bp)
 
 # The errors Flask raises before or instead of a view, by status: their codes in rules.messages.HTTP_ERRORS.
 FLASK_ERRORS = {404: "unknown_path", 405: "method_not_allowed", 413: "too_large"}
+LANG_KEY = "pakar_api_lang"  # on flask.g: the language a POST's body asked for (for a fault after reading it)
 
 
 def error(status: int, code: str, text: str, rid=None) -> Response:
@@ -87,7 +89,17 @@ def http_error(exc) -> Response:
 
 def internal_error() -> Response:
     """A fault on our side under ``/api/``: 500 ``internal``, no traceback."""
-    return _fail(500, "internal", _query_lang())
+    return _fail(500, "internal", _request_lang())
+
+
+def unavailable() -> Response:
+    """The database is unavailable for a moment: 503 ``unavailable`` (the caller adds ``Retry-After``)."""
+    return _fail(503, "unavailable", _request_lang())
+
+
+def _request_lang() -> str:
+    """The language of a failed request's error: its JSON body's ``lang`` once read, else ``?lang=``."""
+    return g.get(LANG_KEY) or _query_lang()
 
 
 # --- the request body ----------------------------------------------------------------------------------
@@ -96,6 +108,18 @@ def internal_error() -> Response:
 def _as_stored(raw: dict) -> dict:
     """The request as stored: exact decimals become JSON numbers again."""
     return json.loads(json.dumps(raw, default=float))
+
+
+def _body() -> bytes:
+    """The request's body. A body without a Content-Length (chunked) is cut at ``MAX_CONTENT_LENGTH`` by
+    Werkzeug without a word; when more follows, it is refused 413 like a declared one (not read as bad JSON)."""
+    data = request.get_data(cache=False)
+    limit = request.max_content_length
+    past_limit = request.content_length is None and limit is not None and len(data) >= limit
+    # One more byte from the client's own stream (Werkzeug's limited view of it stops at the limit).
+    if past_limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
 
 
 # --- views ---------------------------------------------------------------------------------------------
@@ -130,11 +154,12 @@ def create():
         return _fail(415, "not_json", lang)
     try:
         # The same strict reader as `pakar batch` (duplicate keys, NaN and far-out numbers refused).
-        raw = jsonbody.loads(request.get_data(cache=False), lang)
+        raw = jsonbody.loads(_body(), lang)
     except JSONError as exc:
         return error(400, exc.code, exc.message)
     body_lang = raw.get("lang") if isinstance(raw, dict) else None
     answer_lang = body_lang if isinstance(body_lang, str) and supported(body_lang) else lang
+    setattr(g, LANG_KEY, answer_lang)
     try:
         once = submissions.from_header(request.headers.getlist(submissions.HEADER))
     except submissions.BadKeyError:

@@ -17,7 +17,13 @@ def defaults(instance_path: str) -> dict:
         # None: read or create instance/secret_key (so `make run` works and sessions survive a restart).
         "SECRET_KEY": None,
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "pakar.sqlite3"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQLAlchemy's error texts leave out the statement's values (answers, results, keys).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # SQLite only (webui.store): seconds a write waits for another process's write lock before the request
+        # is answered 503 (WAL, synchronous=NORMAL and foreign keys are set on every connection too).
+        "SQLITE_BUSY_TIMEOUT": 5.0,
+        "RETRY_AFTER_UNAVAILABLE": 5,  # the Retry-After (seconds) of a 503 while the database is unavailable
+        "LOG_REPEAT_SECONDS": 10,  # the same log line is written at most once per this many seconds (webui.faults)
         # Create the tables on start when the database is empty (SQLite on first `make run`). Production
         # databases are migrated with `flask --app webui db upgrade` instead.
         "AUTO_MIGRATE": True,
@@ -43,6 +49,11 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024,  # a consultation is a few hundred bytes
         "HSTS": False,  # send Strict-Transport-Security (only behind HTTPS)
         "PROXY_COUNT": 0,  # trusted reverse proxies in front (X-Forwarded-* headers)
+        # The address people reach Pakar by (https://pakar.example.id): every receipt link is built on it, never
+        # on the Host header (webui.publicurl). None: links follow the request (development).
+        "PUBLIC_URL": None,
+        # Flask's own: when a list (["pakar.example.id"]), a request for any other host is refused with 400.
+        "TRUSTED_HOSTS": None,
         # Rate limits per client address (webui.limits, Flask-Limiter; limit strings "N/minute;M/day").
         # Many people can share one address (a mobile carrier's NAT, a clinic's Wi-Fi): keep them generous.
         "RATELIMIT_ENABLED": True,  # False turns every limit off (a benchmark from one address)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
@@ -95,11 +96,41 @@ def _enums(schemas: dict, kb) -> None:
         schemas["CriterionCode"]["enum"] = [c.code for c in kb.triage.criteria]
     answers = schemas["ScreeningRequest"]["properties"]["answers"]
     answers["required"] = [q.code for q in kb.questions]
-    # Answers are read case-insensitively, so the request names them in examples; the result's are exact.
-    answers["properties"] = {q.code: {"type": "string", "examples": list(q.answers)} for q in kb.questions}
+    # Answers are read ignoring ASCII case and the spaces around them (rules.requests.answer_code): a pattern
+    # says exactly that; the result's answers are exact codes.
+    answers["properties"] = {
+        q.code: {"type": "string", "pattern": _spaced(_caseless(a) for a in q.answers), "examples": list(q.answers)}
+        for q in kb.questions
+    }
+    # A certainty as text: exactly the scale's levels written as plain decimals (rules.requests.to_fraction).
+    as_text = next(alt for alt in schemas["Certainty"]["anyOf"] if alt.get("type") == "string")
+    as_text["pattern"] = _spaced(_decimal_text(level.cf) for level in kb.scale if level.cf >= 0)
     schemas["ScreeningResult"]["properties"]["answers"]["properties"] = {
         q.code: {"enum": list(q.answers)} for q in kb.questions
     }
+
+
+def _spaced(alternatives) -> str:
+    """A pattern of one of ``alternatives`` with spaces, tabs and line breaks around it (rules.requests.SPACE)."""
+    return "^[ \\t\\n\\r]*(" + "|".join(alternatives) + ")[ \\t\\n\\r]*$"
+
+
+def _caseless(code: str) -> str:
+    """A pattern of ``code`` in any ASCII case (JSON Schema patterns have no case-insensitive flag)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isascii() and c.isalpha() else re.escape(c) for c in code)
+
+
+def _decimal_text(cf: Fraction) -> str:
+    """A pattern of every plain decimal text of ``cf`` (``0.2``, ``00.20``; ``1``, ``1.0``), as
+    rules.requests.DECIMAL_TEXT reads them."""
+    whole, rest = divmod(cf, 1)
+    digits = ""
+    while rest and len(digits) < 40:  # a scale level is a short decimal; 40 digits is far past any
+        rest *= 10
+        digit, rest = divmod(rest, 1)
+        digits += str(int(digit))
+    integer = "0+" if whole == 0 else f"0*{int(whole)}"
+    return f"{integer}\\.{digits}0*" if digits else f"{integer}(\\.0+)?"
 
 
 def _en(text) -> str:

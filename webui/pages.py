@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,6 +22,7 @@ from webui import content, knowledge
 from webui.i18n import current_lang
 
 bp = Blueprint("pages", __name__)
+UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f]")  # control characters: never part of a path we made
 
 
 @bp.route("/")
@@ -37,8 +39,9 @@ def info(page: str):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
-    if not target:
+    """Only a path on this site: never an open redirect, never a header a control character could break."""
+    if not target or UNSAFE_IN_NEXT.search(target):
+        # CR/LF would be refused in the Location header (a 500); browsers drop tabs and newlines inside URLs.
         return url_for("pages.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

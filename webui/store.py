@@ -208,8 +208,38 @@ def purge(older_than_days: int, *, now: datetime | None = None) -> int:
     return _delete(delete(Consultation).where(Consultation.created_at < cutoff))
 
 
+def _tune_sqlite(busy_timeout: float):
+    """A connect hook setting what SQLite needs for several processes writing at once (see init_app)."""
+    millis = max(0, int(busy_timeout * 1000))
+
+    def tune(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # First, so that switching to WAL waits for another process's lock too.
+            cursor.execute(f"PRAGMA busy_timeout = {millis}")
+            # WAL: readers never wait for the writer; the mode is kept in the file, so it is switched once
+            # (an in-memory database answers "memory" and stays so).
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() not in ("wal", "memory"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable in WAL mode except for the last commits on a power loss (not a process crash).
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    return tune
+
+
 def init_app(app) -> None:
-    """Create the schema on first start (empty database) when AUTO_MIGRATE is on."""
+    """Configure SQLite connections; create the schema on first start (empty database) when AUTO_MIGRATE is on.
+
+    SQLite (only): WAL journal, a busy timeout of ``SQLITE_BUSY_TIMEOUT`` seconds (a write lock held longer
+    is answered 503 by :mod:`webui.errorpages`), synchronous=NORMAL, foreign keys enforced; on each new
+    connection.
+    """
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _tune_sqlite(float(app.config["SQLITE_BUSY_TIMEOUT"])))
     if not app.config.get("AUTO_MIGRATE"):
         return
     with app.app_context():

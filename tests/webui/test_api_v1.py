@@ -3,6 +3,7 @@ forms, and a JSON error (never a 500, never a stored row) for every kind of bad 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from decimal import Decimal
@@ -623,6 +624,24 @@ def test_body_of_exactly_64_kib_is_read_and_one_byte_more_is_too_large(client, r
         }
     }
     assert row_count() == 1
+
+
+@pytest.mark.parametrize("extra, status", [(0, 201), (1, 413), (64 * 1024, 413)], ids=["exactly", "one-more", "double"])
+def test_a_chunked_body_over_the_limit_is_too_large_not_bad_json(client, row_count, extra, status):
+    """Without a Content-Length (chunked, as a WSGI server that ends the stream hands it on) the limit holds
+    too: over it is 413 too_large, exactly at it is read."""
+    request_text = _json(DIAGNOSIS)
+    body = (request_text + " " * (64 * 1024 + extra - len(request_text))).encode()
+    response = client.post(
+        POST_URL,
+        input_stream=io.BytesIO(body),
+        headers={"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == status
+    if status == 413:
+        assert response.get_json()["error"]["code"] == "too_large"
+    assert row_count() == (1 if status == 201 else 0)
 
 
 @pytest.mark.parametrize(

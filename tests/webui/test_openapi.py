@@ -414,6 +414,65 @@ def test_request_schema_refuses_what_the_api_refuses(client, contract, request_b
     assert client.post(CONSULTATIONS, json=request_body).status_code == 400
 
 
+def _screening(**answers):
+    return {"mode": "screening", "answers": {**ALL_NO, **answers}}
+
+
+def _diagnosis(certainty):
+    return {"mode": "diagnosis", "symptoms": {"GC03": certainty}}
+
+
+# Edge bodies: the document and the server must agree on each (schema-valid exactly when the server stores it).
+EDGES = {
+    "id null": {"mode": "diagnosis", "symptoms": {}, "id": None},
+    "id empty text": {"mode": "diagnosis", "symptoms": {}, "id": ""},
+    "id fraction": {"mode": "diagnosis", "symptoms": {}, "id": 1.5},
+    "id true": {"mode": "diagnosis", "symptoms": {}, "id": True},
+    "id list": {"mode": "diagnosis", "symptoms": {}, "id": []},
+    "lang null": {"mode": "diagnosis", "symptoms": {}, "lang": None},
+    "answers empty": {"mode": "screening", "answers": {}},
+    "answers empty, gate yes": {"mode": "screening", "answers": {}, "emergency": True},
+    "answers null": {"mode": "screening", "answers": None},
+    "answer upper case": _screening(Q1="YA"),
+    "answer with spaces": _screening(Q1=" tidak\t"),
+    "answer with a line break": _screening(Q1="ragu\r\n"),
+    "answer with a no-break space": _screening(Q1="\u00a0ya"),
+    "answer with the Kelvin sign": _screening(Q1="TIDA\u212a"),
+    "answer unknown": _screening(Q1="maybe"),
+    "answer a number": _screening(Q1=1),
+    "question unknown": _screening(Q7="ya"),
+    "certainty text": _diagnosis("0.8"),
+    "certainty text padded": _diagnosis(" 00.80 "),
+    "certainty text whole": _diagnosis("1.000"),
+    "certainty text zero": _diagnosis("0"),
+    "certainty text off the scale": _diagnosis("0.3"),
+    "certainty text with exponent": _diagnosis("8e-1"),
+    "certainty text with sign": _diagnosis("+0.8"),
+    "certainty text with underscore": _diagnosis("0.8_0"),
+    "certainty text no leading digit": _diagnosis(".8"),
+    "certainty text arabic digits": _diagnosis("\u0661"),
+    "certainty number": _diagnosis(0.8),
+    "certainty number negative zero": _diagnosis(-0.0),
+    "certainty number off the scale": _diagnosis(0.3),
+    "certainty code": _diagnosis("pasti"),
+    "certainty code upper case": _diagnosis("PASTI"),
+    "certainty null": _diagnosis(None),
+    "symptoms null": {"mode": "diagnosis", "symptoms": None},
+    "emergency null": {"mode": "diagnosis", "emergency": None},
+    "mode null": {"mode": None},
+    "no mode": {},
+    "extra key": {"mode": "diagnosis", "symptoms": {}, "extra": 1},
+}
+
+
+@pytest.mark.parametrize("name", list(EDGES))
+def test_the_document_and_the_server_agree_on_edge_bodies(client, contract, name):
+    body = EDGES[name]
+    valid = contract.validator("/components/schemas/ConsultationRequest").is_valid(body)
+    status = client.post(CONSULTATIONS, json=body).status_code
+    assert (valid, status) in ((True, 201), (False, 400)), f"schema-valid: {valid}, server: {status}"
+
+
 # --- every real response fits its declared schema ------------------------------------------------------
 
 # (id, method, url, JSON body or raw text, content type, path template, expected status)

@@ -165,6 +165,11 @@ def test_no_inline_script_or_style_that_the_policy_would_block(pages):
         "evil.example",
         "",
         "/\t/evil.example",  # browsers drop tabs inside URLs: //evil.example (so does urlsplit)
+        # Control characters: CR/LF cannot go into a Location header (it was a 500).
+        "/info/basics\r\nSet-Cookie: a=b",
+        "/\n/evil.example",
+        "/info\x00basics",
+        "/info\x7fbasics",
     ],
 )
 def test_the_language_switch_is_not_an_open_redirect(client, target):
