@@ -21,7 +21,7 @@
 set -euo pipefail
 
 PACKAGES=(
-    postgresql                      # the second database backend of the web tests
+    postgresql                      # the second database backend of the web tests; initdb/pg_ctl for the soak's private cluster
     chromium                        # browser tests drive /usr/bin/chromium
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint (PDF reports)
     fonts-dejavu-core               # a font, so PDFs carry real text
@@ -29,7 +29,7 @@ PACKAGES=(
 )
 # The tests each missing package costs, for the one line printed when it cannot be installed.
 declare -A LOSES=(
-    [postgresql]="PostgreSQL tests skip"
+    [postgresql]="PostgreSQL tests and the soak on PostgreSQL skip"
     [chromium]="browser tests skip"
     [npm]="axe-core accessibility checks skip"
     [libpango-1.0-0]="PDF tests fail"
