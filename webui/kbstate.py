@@ -356,7 +356,7 @@ def _store(session: Session, files: Mapping[str, str], knowledge: KnowledgeBase,
         created_by=by,
         created_at=now,
         updated_at=now,
-        published_at=None,
+        published_at=now if state == "published" else None,
         check=None,
     )
     session.add(row)
