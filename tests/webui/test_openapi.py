@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy.exc import OperationalError
 
 import kb as kbase
 from rules.messages import REQUEST_ERRORS as ENGINE_MESSAGES
@@ -736,6 +737,26 @@ def test_a_fault_on_our_side_fits_the_documented_500(
     contract.check_operation(response, template, method)
 
 
+def _outage(*args, **kwargs):
+    raise OperationalError("SELECT 1", None, Exception("server closed the connection unexpectedly"))
+
+
+@pytest.mark.parametrize(
+    "name, method, url, template",
+    [
+        ("record", "post", CONSULTATIONS, CONSULTATIONS),
+        ("get", "get", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
+        ("remove", "delete", f"{CONSULTATIONS}/{UNKNOWN_ID}", ONE),
+    ],
+    ids=["post", "get", "delete"],
+)
+def test_the_database_unavailable_fits_the_documented_503(client, contract, monkeypatch, name, method, url, template):
+    monkeypatch.setattr(store, name, _outage)
+    response = _send(client, method, url, {"mode": "diagnosis", "symptoms": {}} if method == "post" else None, None)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (503, "unavailable")
+    contract.check_operation(response, template, method)
+
+
 # Every operation, once over its limit (webui.limits): the document's 429 with Retry-After.
 RATE_LIMITED = [
     ("post", "post", CONSULTATIONS, CONSULTATIONS),
@@ -763,6 +784,7 @@ def test_every_declared_response_is_exercised_above(doc):
     exercised |= {
         (t, m.upper(), "500") for t, m in [(CONSULTATIONS, "post"), (ONE, "get"), (ONE, "delete"), (KB, "get")]
     }  # the fault test
+    exercised |= {(t, m.upper(), "503") for t, m in [(CONSULTATIONS, "post"), (ONE, "get"), (ONE, "delete")]}
     exercised |= {(CONSULTATIONS, "POST", "422")}  # the Idempotency-Key test
     exercised |= {(t, m.upper(), "429") for _name, m, _url, t in RATE_LIMITED}  # the rate-limit test
     declared = {
