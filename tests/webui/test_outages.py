@@ -13,6 +13,10 @@ import pytest
 from sqlalchemy import exc as sa
 from sqlalchemy import text
 
+from testing import pgcluster
+from testing.apps import make_app
+from testing.databases import driver_url
+from testing.environment import unavailable
 from testing.visitor import Visitor
 from webui import faults, knowledge, pages
 from webui.errors import KBUnavailableError
@@ -321,3 +325,36 @@ def test_an_unexpected_fault_is_a_500_page_with_a_real_title(app, monkeypatch, i
     page = response.get_data(as_text=True)
     assert f"<title>{expected} · Pakar</title>" in page and f"<h1>{expected}</h1>" in page
     assert "property" not in page
+
+
+# --- PostgreSQL stopped and started again -------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_postgresql_stopped_is_503_with_a_few_log_lines_and_started_again_serves(tmp_path, captured):
+    """A private cluster (never the shared one) stopped as in the issue's 7 s outage: every request answers
+    503 with Retry-After, the log holds a few lines and no health data; once started, the same app stores
+    again (pool_pre_ping replaces the dead connections)."""
+    why = pgcluster.missing()
+    if why is not None:
+        unavailable(why, "CI installs PostgreSQL's server (see .ci/services.sh)")
+    with pgcluster.private_cluster() as cluster:  # the system temp folder: the postgres user must enter it
+        app = make_app(driver_url(cluster.url), tmp_path)  # not build_app: the cluster goes before its cleanup
+        client = app.test_client()
+        stored = client.post(API, json=DIAGNOSIS).get_json()["id"]
+        cluster.stop()
+        try:
+            answers = [client.post(API, json={**DIAGNOSIS, "id": "visit-SECRET-17"}) for _ in range(50)]
+            answers += [client.get(f"/r/{stored}") for _ in range(50)]
+            assert {(r.status_code, r.headers.get("Retry-After")) for r in answers} == {(503, RETRY_AFTER)}
+        finally:
+            cluster.start()
+        assert client.post(API, json=DIAGNOSIS).status_code == 201
+        assert client.get(f"/r/{stored}").status_code == 200
+        lines = captured.lines
+        assert 1 <= len(lines) <= 6, lines
+        assert all(secret not in line for line in lines for secret in (*SECRETS, stored)), lines
+        assert not any("Traceback" in line or "INSERT" in line for line in lines), lines
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
