@@ -31,7 +31,7 @@ def _tour(visitor) -> dict[str, str]:
     pages = {}
     for lang in ("id", "en"):
         visitor.get(f"/lang/{lang}")
-        for url in ("/", "/info/terms", "/screening", "/diagnosis", "/no/such/page"):
+        for url in ("/", "/info/terms", "/screening", "/diagnosis", "/no/such/page", "/staff/login"):
             pages[f"{url} {lang}"] = visitor.get(url).get_data(as_text=True)
         visitor.get("/diagnosis")
         if visitor.dom.find_all("button", name="emergency"):  # the emergency gate first
