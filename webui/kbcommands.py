@@ -38,9 +38,7 @@ def reload_command(path):
         click.echo(f"the active version stays {_short(outcome.previous)}", err=True)
         raise SystemExit(1)
     if not outcome.switched:
-        click.echo(
-            f"{outcome.path}: version {_short(outcome.version)} ({outcome.label}) is already active; nothing changed"
-        )
+        click.echo(f"{outcome.path}: version {_short(outcome.version)} ({outcome.label}) is already active")
         return
     seconds = float(current_app.config.get("KB_POLL_SECONDS", 2))
     click.echo(
