@@ -3,7 +3,7 @@
 Only the launcher writes ``instance/logs/pakar.log`` (nginx and gunicorn write to pipes it reads), so the daily
 rotation needs no lock between processes. Result URLs are receipts and health data must not reach the logs:
 every line passes :func:`scrub` first, which removes what nginx's error lines quote of the request (request
-line, upstream URL, referrer) and any receipt-shaped path segment from whatever else prints it.
+line, upstream URL, referrer, the client's address) and any receipt-shaped path from whatever else prints it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ WITHHELD = "(withheld)"
 # nginx's error lines end with `, request: "POST /r/<token>/delete HTTP/1.1", upstream: "http://unix:…:/r/…",
 # host: "…", referrer: "…"`; the request line, upstream URL and referrer carry the path (a receipt).
 _QUOTED = re.compile(r'\b(request|upstream|referrer): "(?:[^"\\]|\\.)*"')
+# nginx's `client: 203.0.113.5,`: the privacy page promises that addresses are not kept.
+_CLIENT = re.compile(r"\bclient: [^,\s]+")
 # gunicorn: "Error handling request /r/<token>" (the rest of its message is the exception).
 _GUNICORN_PATH = re.compile(r"(Error handling request) \S+")
 # Anything else shaped like a receipt in a path: /r/<24 URL-safe characters>, /consultations/<same>.
@@ -32,6 +34,7 @@ _TOKEN_PATH = re.compile(r"/(r|consultations)/[A-Za-z0-9_-]{24}(?![A-Za-z0-9_-])
 def scrub(line: str) -> str:
     """``line`` without request paths or receipt tokens (one line in, one line out)."""
     line = _QUOTED.sub(lambda m: f'{m.group(1)}: "{WITHHELD}"', line)
+    line = _CLIENT.sub(f"client: {WITHHELD}", line)
     line = _GUNICORN_PATH.sub(rf"\1 {WITHHELD}", line)
     return _TOKEN_PATH.sub(rf"/\1/{WITHHELD}", line)
 

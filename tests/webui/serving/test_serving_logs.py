@@ -20,14 +20,14 @@ TOKEN = "AbCdEfGhIjKlMnOpQrStUv_-"  # a receipt's shape: 24 URL-safe characters
             "2026/12/01 10:48:50 [error] 14819#14819: *2 client intended to send too large body: 200040 bytes, client: "
             f'127.0.0.1, server: _, request: "POST /r/{TOKEN}/delete HTTP/1.1", host: "127.0.0.1:8000"',
             "2026/12/01 10:48:50 [error] 14819#14819: *2 client intended to send too large body: 200040 bytes, client: "
-            '127.0.0.1, server: _, request: "(withheld)", host: "127.0.0.1:8000"',
+            '(withheld), server: _, request: "(withheld)", host: "127.0.0.1:8000"',
             id="nginx-request",
         ),
         pytest.param(
-            f'upstream timed out, client: 127.0.0.1, server: _, request: "GET /r/{TOKEN}/report.pdf HTTP/1.1", '
+            f'upstream timed out, client: 2001:db8::7, server: _, request: "GET /r/{TOKEN}/report.pdf HTTP/1.1", '
             f'upstream: "http://unix:/srv/run/gunicorn.sock:/r/{TOKEN}/report.pdf", host: "x", '
             f'referrer: "http://x/r/{TOKEN}"',
-            'upstream timed out, client: 127.0.0.1, server: _, request: "(withheld)", upstream: "(withheld)", '
+            'upstream timed out, client: (withheld), server: _, request: "(withheld)", upstream: "(withheld)", '
             'host: "x", referrer: "(withheld)"',
             id="nginx-upstream-and-referrer",
         ),
