@@ -119,3 +119,15 @@ def test_0002_adds_the_submission_column_to_stored_rows_and_removes_it_again(emp
     assert "submission" not in _columns()
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT key FROM consultation")).all() == [("k",)]
+
+
+def test_0003_adds_the_kb_version_tables_and_removes_them_again(empty_app):
+    """The KB tables come empty (the app's first start stores the KB, not the migration) and go alone."""
+    upgrade(directory=migrate.directory, revision="0002")
+    before = _tables()
+    upgrade(directory=migrate.directory, revision="0003_kb_versions")
+    assert _tables() - before == {"kb_version", "active_kb"}
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM kb_version")).scalar() == 0
+    downgrade(directory=migrate.directory, revision="0002")
+    assert _tables() == before
