@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import cast
 
+import click
 from flask import current_app
 from sqlalchemy import CursorResult, delete, event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from webui import faults
 from webui.errors import StartupError
 from webui.extensions import db, migrate
 from webui.models import Consultation
@@ -246,7 +248,13 @@ def init_app(app) -> None:
         try:
             empty = not inspect(db.engine).has_table(Consultation.__tablename__)
         except Exception as exc:  # any driver error means the same thing here
-            raise StartupError(f"cannot reach the database {db.engine.url!r}: {exc}") from exc
+            where = db.engine.url.render_as_string(hide_password=True)
+            message = f"cannot reach the database {where}: {faults.reason(exc)}"
+            if click.get_current_context(silent=True) is not None:
+                # Loading the app for a `flask ...` command (db upgrade, purge): click prints "Error: ..." and
+                # exits 1, instead of a traceback.
+                raise click.ClickException(message) from exc
+            raise StartupError(message) from exc
         if empty:
             with _migration_lock(app):
                 # Several gunicorn workers start at once on a new database: one migrates, the others

@@ -160,3 +160,30 @@ def test_the_real_command_line(tmp_path, args, status, stdout, stderr):
         timeout=120,
     )
     assert (done.returncode, done.stdout, done.stderr) == (status, stdout, stderr)
+
+
+@pytest.mark.parametrize("auto_migrate", ["true", "false"], ids=["app-start-migrates", "alembic-migrates"])
+@pytest.mark.slow  # runs flask in a new process
+def test_db_upgrade_of_an_unreachable_database_is_one_line(auto_migrate):
+    """No traceback: the app's start (AUTO_MIGRATE) or Alembic's connection says why in one line, exit 1,
+    with the password hidden."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("PAKAR_")}
+    env.update(
+        DATABASE_URL="postgresql://pakar:s3cret@127.0.0.1:1/pakar",  # port 1: nothing listens, refused at once
+        PAKAR_SECRET_KEY="cli-test",
+        PAKAR_AUTO_MIGRATE=auto_migrate,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "webui", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error: ")]
+    what = "reach" if auto_migrate == "true" else "migrate"
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "s3cret" not in done.stderr
+    assert len(errors) == 1 and errors[0].startswith(
+        f"Error: cannot {what} the database postgresql+psycopg://pakar:***@127.0.0.1:1/pakar: OperationalError: "
+    ), done.stderr

@@ -7,7 +7,10 @@ here would reset the app's loggers (the same trap as Experta's ``logging.basicCo
 import logging
 
 from alembic import context
+from alembic.util import CommandError
 from flask import current_app
+
+from webui import faults
 
 logger = logging.getLogger("alembic.env")
 config = context.config
@@ -35,10 +38,16 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+    try:
+        with target_db.engine.connect() as connection:
+            context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+    except faults.OUTAGES as exc:
+        # Flask-Migrate prints a CommandError as one line ("Error: ...") and exits 1: no traceback for a database
+        # that is down or unreachable (nothing was migrated: each migration runs in the transaction).
+        where = target_db.engine.url.render_as_string(hide_password=True)
+        raise CommandError(f"cannot migrate the database {where}: {faults.reason(exc)}") from exc
 
 
 if context.is_offline_mode():
