@@ -20,6 +20,7 @@ import rules
 from kb.loader import display_path
 from webui import kbstate
 from webui.errors import KBUnavailableError
+from webui.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def reload(app=None, path=None, by: str | None = None) -> ReloadOutcome:
         except SQLAlchemyError as exc:
             reason = f"the database does not answer ({type(exc).__name__}): nothing was changed"
             return ReloadOutcome(False, None, None, (reason,), path=shown)
-        if not done.ok:
+        if done.switched or not done.ok:
             _audit(done, by)
         return done
 
@@ -82,24 +83,26 @@ def _reload(app, root: str, shown: str, by: str | None) -> ReloadOutcome:
 
 
 def _audit(outcome: ReloadOutcome, by: str | None) -> None:
-    """Record a refused reload in the audit log, when the staff package provides one (webui.staff.audit,
-    ``record(actor, action, version_hash=None, other_hash=None, **detail)``). A reload that switched is
-    recorded by the audit log's observer of every switch (:data:`webui.kbstate.on_switch`), not here."""
+    """Record the reload in the audit log (``version.reload``: the new version and the one it replaced;
+    ``version.reload_refused``: what was refused), when the staff package that keeps it is installed."""
     try:
-        from webui.staff import audit  # type: ignore[attr-defined,unused-ignore]  # optional: issue 10's staff work
-    except ImportError:
+        from webui.staff import audit
+    except ImportError:  # the audit log arrived with issue 10's staff work
         return
+    action = "version.reload" if outcome.ok else "version.reload_refused"
     try:
         audit.record(
             by or "cli",
-            "kb.reload_refused",
+            action,
             version_hash=outcome.version,
             other_hash=outcome.previous,
             path=outcome.path,
             problems=len(outcome.problems),
         )
-    except Exception:  # the refusal stands whatever the audit log does; say so once
-        log.exception("the refused reload could not be recorded in the audit log")
+        db.session.commit()
+    except SQLAlchemyError:  # the reload's outcome stands whatever the audit log does; say so
+        db.session.rollback()
+        log.exception("the reload could not be recorded in the audit log")
 
 
 __all__ = ["ReloadOutcome", "reload"]

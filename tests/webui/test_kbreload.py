@@ -249,3 +249,23 @@ def test_the_registry_api_names_what_a_reload_stored(app, kb_copy):
     with app.app_context():
         assert kbstate.active_hash() == outcome.version
         assert kbstate.version(outcome.version[:12]).label == "1.0.1"
+
+
+def test_reloads_are_in_the_audit_log(app, kb_copy, bundled_kb):
+    from webui.models import AuditEvent
+
+    replace_in(kb_copy / "kb.yaml", *RELABEL)
+    new = kbase.load_files(kbase.read_files(kb_copy))
+    assert reload(app, kb_copy).exit_code == 0
+    replace_in(kb_copy / "rules.yaml", "then: PC02", "then: PC03")
+    assert reload(app, kb_copy).exit_code == 1
+    with app.app_context():
+        events = db.session.execute(
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.version_hash, AuditEvent.other_hash).order_by(
+                AuditEvent.id
+            )
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("cli", "version.reload", new.version, bundled_kb.version),
+        ("cli", "version.reload_refused", None, new.version),
+    ]
