@@ -47,6 +47,7 @@ from werkzeug.exceptions import HTTPException
 from kb.languages import DEFAULT_LANGUAGE, supported
 from rules.i18n import language
 from rules.messages import message
+from webui.errors import StartupError
 from webui.i18n import current_lang
 
 EXT_KEY = "pakar.limits"
@@ -190,7 +191,7 @@ def init_app(app: Flask) -> None:
     for endpoint in STORING:
         view = app.view_functions.get(endpoint)
         if view is None:  # renamed elsewhere: refuse to start rather than leave a post unlimited
-            raise LookupError(f"webui.limits: no view {endpoint!r} to limit")
+            raise StartupError(f"webui.limits: no view {endpoint!r} to limit")
         app.view_functions[endpoint] = bound.wrapped(view, CONSULTATION_RULE)
     for endpoint in EXEMPT:
         limiter.exempt(app.view_functions[endpoint])
