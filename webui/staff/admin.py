@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webui.i18n import current_lang
 from webui.staff import accounts, audit, bp, roles
 from webui.staff.auth import require_role
 from webui.staff.errors import AccountError
@@ -18,8 +19,6 @@ from webui.staff.roles import ADMIN
 
 
 def _lang() -> str:
-    from webui.i18n import current_lang
-
     return current_lang()
 
 
@@ -65,12 +64,12 @@ def accounts_create():
     return _accounts_page(new, 400)
 
 
-def _user_action(name: str, action):
+def _user_action(action):
+    """Run a change of the accounts page; an :class:`AccountError` is flashed. Back to the page (303)."""
     try:
         action()
     except AccountError as exc:
         flash(message(exc.code, _lang(), **exc.values))
-        return redirect(url_for("staff.accounts_list"), 303)
     return redirect(url_for("staff.accounts_list"), 303)
 
 
@@ -89,7 +88,7 @@ def account_roles(name: str):
         accounts.set_roles(name, form.roles.data or [], actor=current_user)
         flash(_("Roles of %(name)s saved.", name=user.name))
 
-    return _user_action(name, change)
+    return _user_action(change)
 
 
 @bp.post("/accounts/<name>/active")
@@ -107,7 +106,7 @@ def account_active(name: str):
         accounts.set_active(name, wanted, actor=current_user)
         flash(_("%(name)s enabled.", name=user.name) if wanted else _("%(name)s disabled.", name=user.name))
 
-    return _user_action(name, change)
+    return _user_action(change)
 
 
 @bp.post("/accounts/<name>/password")
@@ -125,7 +124,7 @@ def account_password(name: str):
         accounts.reset_password(name, form.password.data, actor=current_user)
         flash(_("New password set for %(name)s.", name=user.name))
 
-    return _user_action(name, change)
+    return _user_action(change)
 
 
 @bp.get("/audit")

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, logout_user
 
 from kb.languages import DEFAULT_LANGUAGE, supported
+from webui.api import error  # the one JSON error shape of the API
 from webui.security import no_store
 from webui.staff import accounts, audit, roles
 from webui.staff.accounts import StaffUser
@@ -73,8 +74,6 @@ def _api_lang() -> str:
 
 
 def _api_refusal(status: int, code: str, **values):
-    from webui.api import error  # the one JSON error shape of the API
-
     response = error(status, code, message(code, _api_lang(), **values))
     if status == 401:
         # RFC 6750 section 3: the scheme to use, and why the token sent was refused.

@@ -17,7 +17,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from webui.staff import accounts
+from webui.staff import accounts, roles
 from webui.staff.errors import AccountError
 from webui.staff.messages import message
 
@@ -66,8 +66,6 @@ def create_command(name, role_names, password_stdin):
     def create():
         # Check what can be checked before asking for a password.
         accounts.check_name(name)
-        from webui.staff import roles
-
         roles.parse(role_names)
         if accounts.find(name) is not None:
             raise AccountError("name_taken", value=accounts.check_name(name))

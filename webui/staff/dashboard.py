@@ -108,7 +108,8 @@ def _per_day(now: datetime) -> tuple[date, list[Bar]]:
     return first, [Bar(d.isoformat(), d.isoformat(), counts.get(d.isoformat(), 0)) for d in days]
 
 
-def _since(now: datetime, first: date) -> datetime:
+def _since(first: date) -> datetime:
+    """The first moment (UTC) of the local day ``first``."""
     return datetime.combine(first, datetime.min.time(), tzinfo=_zone()).astimezone(timezone.utc)
 
 
@@ -181,7 +182,7 @@ def build(kb, now: datetime | None = None) -> Board:
     """Everything the dashboard shows, for the KB this server serves."""
     now = now or datetime.now(timezone.utc)
     first, per_day = _per_day(now)
-    since = _since(now, first)
+    since = _since(first)
     return Board(
         counts=_counts(kb),
         since=first,
