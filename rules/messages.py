@@ -86,3 +86,27 @@ def message(code: str, lang: str = "id", **values) -> str:
 
 
 __all__ = ["HTTP_ERRORS", "JSON_ERRORS", "MESSAGES", "REQUEST_ERRORS", "SERVICE_ERRORS", "languages", "message"]
+
+KB_ERRORS = {
+    # The KB's life in the database (webui.kbworkflow, the staff API): why a step was refused.
+    "version_not_found": N_("There is no single KB version '%(value)s'; give its hash or the first 12 digits."),
+    "kb_rejected": N_("The KB does not load (%(count)s problems); nothing was stored."),
+    "bad_files": N_('Send "files" as an object of "<name>.yaml": "<YAML text>" pairs (a whole KB).'),
+    "bad_note": N_('"note" must be text of at most %(max)s characters.'),
+    "bad_zip": N_("The upload is not a zip of KB files: %(reason)s."),
+    "bad_threshold": N_('"threshold" must be a number from 0 to 1.'),
+    "not_expert": N_("Only a medical expert may approve a draft."),
+    "own_draft": N_("You edited draft %(version)s: another expert must approve it."),
+    "not_draft": N_("Version %(version)s is %(state)s, not a draft."),
+    "not_clean": N_(
+        "Version %(version)s has %(errors)s verifier errors and %(failed)s failing cases; fix them before it is "
+        "approved."
+    ),
+    "not_publisher": N_("Only a knowledge engineer or an admin may publish or retire a version."),
+    "not_approved": N_("Version %(version)s is %(state)s: only an approved version can be published."),
+    "rollback_admin": N_(
+        "Version %(version)s was published before: only an admin may make it active again (a rollback)."
+    ),
+    "active_version": N_("Version %(version)s is the active one; publish another version first."),
+}
+MESSAGES.update(KB_ERRORS)

@@ -68,6 +68,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from webui import kbcommands  # flask kb reload; other KB commands join its group
 
     kbcommands.init_app(app)
+    from webui import kbimpact  # flask kb impact VERSION
+
+    kbimpact.init_app(app)
     errorpages.init_app(app)
 
     app.register_blueprint(pages.bp)
@@ -78,6 +81,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from webui import staff  # staff accounts, login, dashboard, audit log; the staff API's tokens
 
     staff.init_app(app)
+    from webui.staff import kbapi  # the staff API of KB versions (/api/v1/kb/versions)
+
+    kbapi.init_app(app)
     from webui import health  # /healthz, for container health checks and load balancers
 
     app.register_blueprint(health.bp)

@@ -32,6 +32,12 @@ def defaults(instance_path: str) -> dict:
         # worker serves a published or reloaded version within this time.
         "KB_POLL_SECONDS": 2,
         "KB_CACHE_VERSIONS": 8,  # KB versions a process keeps parsed (to show results of earlier versions)
+        # Impact of a KB version (webui.kbimpact, rules.impact): worker processes replaying the stored
+        # consultations, and the smallest change of a hypothesis's CF that counts as a change on its own.
+        "IMPACT_PROCESSES": 2,
+        "IMPACT_CF_THRESHOLD": "0.05",
+        # A whole KB sent to the staff API or uploaded (JSON or zip); consultations keep MAX_CONTENT_LENGTH.
+        "KB_UPLOAD_MAX_BYTES": 4 * 1024 * 1024,
         "RETENTION_DAYS": 30,  # results older than this are deleted (see webui.retention)
         "TIMEZONE": "Asia/Jakarta",  # times on result pages and reports (WIB); any IANA zone name
         "PURGE_INTERVAL": 3600,  # seconds between a process's automatic purges; 0 turns them off

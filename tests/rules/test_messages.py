@@ -28,6 +28,14 @@ def test_every_code_has_its_own_indonesian_text(code):
             "limit",
             "method",
             "wait",
+            # the KB workflow's (KB_ERRORS)
+            "count",
+            "reason",
+            "max",
+            "version",
+            "state",
+            "errors",
+            "failed",
         ),
         "X",
     )
