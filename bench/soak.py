@@ -41,7 +41,7 @@ from pathlib import Path
 
 import kb as kbase
 from bench import soak_server
-from bench.soak_clients import Ledger, Sample, SlowStats, latency_ms, poster, read_back, slow_header_client
+from bench.soak_clients import RETRIES, Ledger, Sample, SlowStats, latency_ms, poster, read_back, slow_header_client
 from bench.soak_server import CommandOutcome, SoakServer, SoakSetupError
 
 WORKERS = 2  # the launcher's default (WEB_CONCURRENCY unset)
@@ -95,6 +95,7 @@ class Report:
     sent: int = 0
     acknowledged: int = 0
     lost: int = 0
+    read_back: dict[str, int] = field(default_factory=dict)  # status of each acknowledged receipt's GET -> count
     stored: int = 0
     stored_unacknowledged: int = 0
     initial_version: str = ""
@@ -316,6 +317,8 @@ class Run:
                 receipts = dict(self.ledger.acknowledged)
                 answers = read_back(server.host, server.port, list(receipts.values()))
                 report.lost = sum(1 for status in answers.values() if status != 200)
+                for status in answers.values():
+                    report.read_back[str(status)] = report.read_back.get(str(status), 0) + 1
                 report.stored, report.stored_unacknowledged = _stored_keys(url, list(receipts), secret)
             finally:
                 report.exit_status = server.stop()
@@ -482,9 +485,10 @@ def render(report: Report) -> list[str]:
             f" ({ci['503']} 503), {ci['no answer']} no answer; outside {co['5xx']} 5xx, {co['no answer']} no answer"
         )
     lines += [
-        f"  consultations: {report.sent} sent, {report.acknowledged} acknowledged,"
+        f"  consultations: {report.sent} sent, {report.acknowledged} acknowledged"
+        f" ({report.sent - report.acknowledged} not: refused with a 4xx, or given up after {RETRIES + 1} attempts),"
         f" acknowledged-but-lost {report.lost}, stored-but-unacknowledged {report.stored_unacknowledged}"
-        f" ({report.stored} rows)",
+        f" ({report.stored} rows); read back: {', '.join(f'{n} x {k}' for k, n in sorted(report.read_back.items()))}",
         f"  KB versions: {report.initial_version} at start; broken KB refused -> still {report.initial_version};"
         f" good KB -> {report.good_version}",
         f"  slow-header clients: {report.slow.connections} connections,"

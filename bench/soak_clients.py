@@ -120,7 +120,8 @@ def poster(ledger: Ledger, host: str, port: int, bodies: list[bytes], name: str,
                     version = answer["kb_version"]
                     with ledger.lock:
                         ledger.acknowledged[key] = answer["id"]
-                detail = data[:200].decode("utf-8", errors="replace") if status >= 500 else ""
+                # One line: an nginx error page is HTML over several lines.
+                detail = " ".join(data[:300].decode("utf-8", errors="replace").split())[:200] if status >= 500 else ""
                 ledger.add(Sample(began, ledger.now(), status, version, detail))
                 if status not in RETRYABLE:
                     break
