@@ -193,13 +193,67 @@ def render(result: dict, reference: dict | None, reference_path: str) -> str:
             f" {ratio(t['value'], then):>8}"
         )
     out += web_lines(fig.get("web"), ref.get("web"))
+    out += production_lines(fig.get("production"), ref.get("production"))
     return "\n".join(out)
+
+
+def production_lines(fig: dict | None, ref: dict | None) -> list[str]:
+    """Section 6: the production server on SQLite and PostgreSQL, 8 and 32 connections, both mixes, against
+    issue 9's goal, with ratios against the reference run."""
+    from bench.production import GOAL
+
+    out = ["", "6. Production server (python -m webui.serving: nginx + gunicorn), every POST stored"]
+    if not fig:
+        return [*out, "   (not run)"]
+    ref = ref or {}
+    st, engine = fig["settings"], fig["engine"]
+    out += [
+        f"   {st['server']}; {st['warmup']} warm-up + {st['requests']} timed requests per series; {st['cpus']} CPUs;"
+        f" mix: {st['mix']}",
+        "   repeated = the mix sent over and over (the result memo answers); distinct = each request its own id"
+        " (the engine runs every time)",
+        f"   engine CPU a consultation: memo miss {ms(engine['miss_ms'])} ms, memo hit {ms(engine['hit_ms'])} ms"
+        f"  | ref miss {ms(dig(ref, 'engine', 'miss_ms'))} ms",
+        f"   goal: >= {GOAL['per_s']} cons/s, p99 <= {GOAL['p99_ms'][8]} ms at 8 and <= {GOAL['p99_ms'][32]} ms at"
+        f" 32 connections, storage CPU <= {GOAL['storage_ms']} ms",
+        f"   {'backend':<11} {'series':<12} {'cons/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} {'engine':>7}"
+        f" {'storage':>8} {'rest':>6} {'client':>7} {'goal':>5}  | {'ref/s':>6} {'now/ref':>7} {'ref p99':>8}",
+    ]
+    for name, data in fig["backends"].items():
+        if "skipped" in data:
+            out.append(f"   {name:<11} skipped: {data['skipped']}")
+            continue
+        if "error" in data:
+            out.append(f"   {name:<11} FAILED: {data['error']}")
+            continue
+        stored = data["storage"]
+        for key, row in data["series"].items():
+            then = dig(ref, "backends", name, "series", key) or {}
+            concurrency = int(key.split("@")[1])
+            met = row["per_s"] >= GOAL["per_s"] and row["p99_ms"] <= GOAL["p99_ms"].get(concurrency, float("inf"))
+            split = row["split"]
+            out.append(
+                f"   {name:<11} {key:<12} {per_s(row['per_s']):>7} {ms(row['median_ms']):>8} {ms(row['p99_ms']):>8}"
+                f" {ms(row['server_cpu_ms']):>7} {ms(split['engine_ms']):>7} {ms(split['storage_ms']):>8}"
+                f" {ms(split['rest_ms']):>6} {ms(row['client_cpu_ms']):>7} {'met' if met else 'MISS':>5}"
+                f"  | {per_s(then.get('per_s')):>6} {ratio(row['per_s'], then.get('per_s')):>7}"
+                f" {ms(then.get('p99_ms')):>8}"
+            )
+            bad = {status: n for status, n in row["statuses"].items() if status != "201"}
+            if bad:
+                out.append(f"   {'':<11} NOT 201: {bad}")
+        out.append(
+            f"   {name:<11} storage alone (store.record): {ms(stored['cpu_ms'])} ms CPU,"
+            f" {ms(stored['wall_ms'])} ms wall"
+            f" ({'met' if stored['cpu_ms'] <= GOAL['storage_ms'] else 'MISS'})"
+        )
+    return out
 
 
 WEB_ROWS = (
     ("web", "web: gunicorn + Flask + storage"),
     ("engine", "engine only: rules.consult, 1 thread"),
-    ("storage", "storage alone: save + get, 1 thread"),
+    ("storage", "storage alone: store.record, 1 thread"),
     ("null", "harness floor: null app, same server"),
 )
 

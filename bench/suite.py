@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 
 import kb as kb_pkg
-from bench import clips_kb, plain, synthetic, web, workloads
+from bench import clips_kb, plain, production, synthetic, web, workloads
 from bench.stats import Series, measure, measure_interleaved, once_ms
 from rules.engine.engines import build_engine
 
@@ -47,14 +47,32 @@ class Settings:
     logging_rounds: int
     blocks: int
     web: web.Settings
+    production: production.Settings | None = None  # section 6 (None: not run)
     name: str = "full"
 
 
 WEB_FULL = web.Settings(requests=2960, warmup=296, null_requests=2000, engine_rounds=10, storage_rounds=3)
 WEB_QUICK = web.Settings(requests=300, warmup=60, null_requests=300, engine_rounds=1, storage_rounds=1)
-FULL = Settings(diagnosis_rounds=50, screening_rounds=100, scaling_rounds=20, logging_rounds=20, blocks=5, web=WEB_FULL)
+PRODUCTION_FULL = production.Settings(requests=2000, warmup=600, engine_items=296, storage_items=300)
+PRODUCTION_QUICK = production.Settings(requests=200, warmup=100, engine_items=100, storage_items=60)
+FULL = Settings(
+    diagnosis_rounds=50,
+    screening_rounds=100,
+    scaling_rounds=20,
+    logging_rounds=20,
+    blocks=5,
+    web=WEB_FULL,
+    production=PRODUCTION_FULL,
+)
 QUICK = Settings(
-    diagnosis_rounds=3, screening_rounds=5, scaling_rounds=2, logging_rounds=2, blocks=1, web=WEB_QUICK, name="quick"
+    diagnosis_rounds=3,
+    screening_rounds=5,
+    scaling_rounds=2,
+    logging_rounds=2,
+    blocks=1,
+    web=WEB_QUICK,
+    production=PRODUCTION_QUICK,
+    name="quick",
 )
 
 
@@ -338,6 +356,7 @@ def run(settings: Settings, log=lambda message: None) -> dict:
     scaling = scaling_section(base, settings, log)
     # Last: its server and load generator start after the in-process series, so they do not overlap.
     web_figures = web.section(base, settings.web, log)
+    production_figures = production.section(base, settings.production, log) if settings.production else None
     figures = {
         "diagnosis": diagnosis["figures"],
         "screening": screening["figures"],
@@ -345,6 +364,7 @@ def run(settings: Settings, log=lambda message: None) -> dict:
         "logging": logging_figures,
         "build_ms": diagnosis["build_ms"],
         "web": web_figures,
+        "production": production_figures,
     }
     meta = {
         "kb": base.id,

@@ -10,7 +10,7 @@ fixed seed. Four figures, all on that mix:
   production databases are), so storage is part of the figure. Throughput is requests / wall time.
 * engine only: :func:`rules.consult` in this process, one thread, on the same requests already parsed:
   what the web wraps, the reference the web figure is read against.
-* storage: ``store.save`` + ``store.get`` in this process, as the API calls them, on the same database.
+* storage: ``store.record`` in this process, as the API calls it, on the same database.
 * harness floor: :mod:`bench.null_app` under the same gunicorn and load generator: HTTP, gunicorn and the
   client on this machine, with no app behind them.
 
@@ -111,9 +111,16 @@ def timed(name: str, call, items, rounds: int) -> dict:
 
 
 def engine_only(kb, bodies: list[str], rounds: int) -> dict:
-    """rules.consult in this process, one consultation at a time (trace included, as the API asks)."""
+    """rules.consult in this process, one consultation at a time (trace included, as the API asks), with the
+    result memo off: every call runs the engine (the memo's hits are section 6's repeated mix)."""
+    from rules.memo import memo
+
     requests = [parse(body) for body in bodies]
-    return timed("engine", lambda request: rules.consult(kb, request), requests, rounds)
+    size, memo.size = memo.size, 0
+    try:
+        return timed("engine", lambda request: rules.consult(kb, request), requests, rounds)
+    finally:
+        memo.size = size
 
 
 def _app(db_path: Path, instance: Path):
@@ -126,7 +133,8 @@ def _app(db_path: Path, instance: Path):
 
 
 def storage(kb, bodies: list[str], rounds: int, db_path: Path, instance: Path) -> dict:
-    """``store.save`` + ``store.get`` of each consultation (what the API does after consulting), on ``db_path``.
+    """``store.record`` of each consultation (what the API does after consulting: one row stored, nothing read
+    back), on ``db_path``.
 
     Creating the app also creates the schema, which the server then finds: gunicorn's workers would
     otherwise each try to migrate the same empty database at boot, and all but one would fail.
@@ -138,7 +146,7 @@ def storage(kb, bodies: list[str], rounds: int, db_path: Path, instance: Path) -
 
     def save(item):
         with app.app_context():  # one per request in the app, too: a fresh session and a pooled connection
-            store.get(store.save(item[0], item[1], for_other=False))
+            store.record(item[0], item[1], for_other=False)
 
     figures = timed("storage", save, stored, rounds)
     with app.app_context():
