@@ -123,13 +123,26 @@ def for_version(version_hash: str) -> list[Event]:
 
 
 def editors(version_hash: str) -> set[str]:
-    """Who edited a version: the actors of its :data:`EDIT_ACTIONS` events."""
-    rows = db.session.scalars(
-        select(AuditEvent.actor).where(
-            AuditEvent.version_hash == version_hash, AuditEvent.action.in_(sorted(EDIT_ACTIONS))
+    """Who edited a version: the actors of its :data:`EDIT_ACTIONS` events, and of the drafts it was saved
+    over (a ``version.edit`` event's ``other_hash``: saving a draft makes a new version), all the way back."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [version_hash]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        rows = db.session.execute(
+            select(AuditEvent.actor, AuditEvent.action, AuditEvent.other_hash).where(
+                AuditEvent.version_hash == current, AuditEvent.action.in_(sorted(EDIT_ACTIONS))
+            )
         )
-    )
-    return set(rows)
+        for actor, action, other in rows:
+            found.add(actor)
+            if action == "version.edit" and other:
+                todo.append(other)
+    return found
 
 
 def every_event(batch: int = 500) -> Iterator[Event]:

@@ -141,3 +141,19 @@ def test_can_approve_only_an_expert_who_did_not_edit_it(staff_app, who, roles, c
         audit.record("someone", "version.check", version.hash)  # checking does not make an editor
         db.session.commit()
         assert can_approve(user, version) is allowed
+
+
+def test_an_editor_of_an_earlier_draft_of_the_chain_cannot_approve(staff_app):
+    """Saving a draft makes a new version (a new hash) whose ``version.edit`` names the draft it replaced: whoever
+    created or edited any draft of the chain is an editor of the last one."""
+    citra = make_user(staff_app, "citra", "expert")
+    dewi = make_user(staff_app, "dewi", "expert")
+    first, second, third = "1" * 64, "2" * 64, "3" * 64
+    with staff_app.app_context():
+        audit.record("citra", "version.create", first)
+        audit.record("budi", "version.edit", second, first)
+        audit.record("budi", "version.edit", third, second)
+        db.session.commit()
+        assert audit.editors(third) == {"budi", "citra"}
+        assert can_approve(citra, _Version(third, "budi")) is False
+        assert can_approve(dewi, _Version(third, "budi")) is True
