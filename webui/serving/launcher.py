@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -54,7 +55,7 @@ class Server:
         self.name = name
         self.last_line = ""
         self.process = subprocess.Popen(
-            args,
+            [*_ends_with_launcher(), *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -274,6 +275,14 @@ class Launcher:
         workers = os.environ.get("WEB_CONCURRENCY") or "2"
         self.say(f"Pakar on {self.settings.url} (nginx -> gunicorn, {workers} workers); Ctrl+C stops it")
         return self.serve()
+
+
+def _ends_with_launcher() -> list[str]:
+    """A prefix that makes a server get SIGTERM if the launcher dies without stopping it (``kill -9``, the OOM
+    killer), so no orphan keeps the port: util-linux's setpriv sets the parent-death signal, then runs the
+    server in its own place. Without setpriv (not Linux), nothing: the servers would outlive a killed launcher."""
+    setpriv = shutil.which("setpriv") or ("/usr/bin/setpriv" if os.access("/usr/bin/setpriv", os.X_OK) else None)
+    return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
 
 
 def _accepts(address) -> bool:

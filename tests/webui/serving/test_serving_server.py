@@ -210,6 +210,16 @@ def test_a_dead_gunicorn_stops_nginx_and_the_launcher_with_one_line(tmp_path):
         assert re.search(r"serve: gunicorn stopped unexpectedly \(exit -9\)", server.text())
 
 
+def test_a_killed_launcher_leaves_no_server_behind(tmp_path):
+    with production_server(tmp_path) as server:
+        pids = {name: server.pid(name) for name in ("nginx", "gunicorn")}
+        server.process.kill()
+        server.process.wait(timeout=30)
+        _wait_for(lambda: not any(alive(pid) for pid in pids.values()), "nginx and gunicorn gone", 90)
+        with pytest.raises(OSError):
+            server.get("/healthz", timeout=5)
+
+
 def test_a_busy_port_is_one_line_and_exit_1(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
