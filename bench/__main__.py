@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from bench import clips_kb, suite
+from bench.impact import lines as impact_lines
 
 DEFAULT_REFERENCE = Path(__file__).resolve().parent / "reference.json"
 NAMES = {
@@ -194,6 +195,7 @@ def render(result: dict, reference: dict | None, reference_path: str) -> str:
         )
     out += web_lines(fig.get("web"), ref.get("web"))
     out += production_lines(fig.get("production"), ref.get("production"))
+    out += impact_lines(fig.get("impact"))
     return "\n".join(out)
 
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 
 import kb as kb_pkg
-from bench import clips_kb, plain, production, synthetic, web, workloads
+from bench import clips_kb, impact, plain, production, synthetic, web, workloads
 from bench.stats import Series, measure, measure_interleaved, once_ms
 from rules.engine.engines import build_engine
 
@@ -357,6 +357,8 @@ def run(settings: Settings, log=lambda message: None) -> dict:
     # Last: its server and load generator start after the in-process series, so they do not overlap.
     web_figures = web.section(base, settings.web, log)
     production_figures = production.section(base, settings.production, log) if settings.production else None
+    # Section 7 (bench/impact.py): stored consultations replayed under the active KB and a draft.
+    impact_figures = impact.section(settings.name == "quick", log)
     figures = {
         "diagnosis": diagnosis["figures"],
         "screening": screening["figures"],
@@ -365,6 +367,7 @@ def run(settings: Settings, log=lambda message: None) -> dict:
         "build_ms": diagnosis["build_ms"],
         "web": web_figures,
         "production": production_figures,
+        "impact": impact_figures,
     }
     meta = {
         "kb": base.id,
