@@ -4,6 +4,7 @@ as one rate-limited line without health data; SQLite tuned for several writers (
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -138,6 +139,31 @@ def test_a_write_lock_shows_the_diagnosis_form_again_with_the_answers(build_app,
     assert _count(app) == 0
     # The lock gone, the same form sent again stores the result.
     assert visitor.submit().status_code == 302 and _count(app) == 1
+
+
+def test_a_write_lock_at_the_last_screening_question_keeps_every_answer(build_app, tmp_path):
+    app, path = _sqlite_app(build_app, tmp_path, SQLITE_BUSY_TIMEOUT=0.1)
+    visitor = Visitor(app.test_client())
+    visitor.get("/lang/en")
+    visitor.get("/screening")
+    visitor.submit({"emergency": "no"})
+    visitor.get("/screening/who")
+    visitor.submit({"for_other": "0"})
+    for step in range(1, 6):
+        visitor.get(f"/screening/{step}")
+        visitor.submit({"answer": "ya", "action": "next"})
+    visitor.get("/screening/6")
+    with write_lock(path):
+        response = visitor.submit({"answer": "tidak", "action": "next"})
+    assert (response.status_code, response.headers["Retry-After"]) == (503, RETRY_AFTER)
+    assert [n.attrs["value"] for n in visitor.dom.find_all("input", name="answer") if "checked" in n.attrs] == ["tidak"]
+    assert "Please send them again in a few seconds." in visitor.text and _count(app) == 0
+    sent = visitor.submit({"action": "next"})
+    assert (sent.status_code, sent.location.startswith("/r/")) == (302, True)
+    with app.app_context():
+        row = db.session.execute(text("SELECT request FROM consultation")).scalar_one()
+    stored = row if isinstance(row, dict) else json.loads(row)
+    assert stored["answers"] == {"Q1": "ya", "Q2": "ya", "Q3": "ya", "Q4": "ya", "Q5": "ya", "Q6": "tidak"}
 
 
 def test_a_write_lock_at_the_emergency_gate_is_a_short_503_page(build_app, tmp_path):
