@@ -340,3 +340,42 @@ def test_a_test_app_with_a_kb_path_serves_that_kb(app_factory, tmp_path):
     other = app_factory(KB_PATH=str(write_kb(tmp_path / "mini", BASE)))
     assert served(other.test_client()) == mini.short_version
     assert rows(first)[1] == (mini.version, 2)
+
+
+@pytest.mark.slow  # starts worker processes
+def test_workers_starting_together_store_the_first_version_once(tmp_path, bundled_kb):
+    """Four processes start at once on a new database (as gunicorn's workers do): one version, one switch."""
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import create_engine
+
+    from tests.webui.test_retention import STARTER
+
+    url = "sqlite:///" + str(tmp_path / "new.sqlite3")
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready{i}" for i in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", STARTER, url, str(tmp_path / "instance"), str(r), str(go)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in ready
+    ]
+    for _attempt in range(1200):  # until all four wait at the start line
+        if all(r.exists() for r in ready):
+            break
+        time.sleep(0.1)
+    go.touch()
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    assert [rc for rc, _ in results] == [0, 0, 0, 0], [err[-500:] for _, err in results]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(KBVersion.hash, KBVersion.state)).all() == [(bundled_kb.version, "published")]
+        assert conn.execute(select(ActiveKB.version_hash, ActiveKB.serial)).all() == [(bundled_kb.version, 1)]
+    engine.dispose()
