@@ -28,7 +28,7 @@ from kb.model import CFRule, Decision, KnowledgeBase, Premise
 from rules.engine import _experta, assessment
 from rules.engine._experta import experta  # first: it undoes Experta's import-time logging set-up
 from rules.engine.cf import Accumulator, fmt
-from rules.engine.facts import Answer, Evidence
+from rules.engine.facts import Answer, Evidence, PlainFact
 from rules.engine.matcher import IndexedReteMatcher
 from rules.engine.strategy import KBOrderStrategy
 from rules.engine.trace import FactRecord, Firing, RankRow, Trace
@@ -66,6 +66,27 @@ def _rule(lhs, salience: int, order: int, name: str, action, meta=None):
     return Rule(*lhs, salience=salience)(fire)
 
 
+class LeanFactList(experta.factlist.FactList):
+    """Experta's fact list; a :class:`PlainFact` (no fields to validate, no special keys before it is
+    declared) skips ``validate()`` and the generic identity scan, and the FACTS watcher's line is written only
+    while watching. Duplicates are refused exactly as Experta refuses them (the same identity)."""
+
+    def declare(self, fact):
+        plain = isinstance(fact, PlainFact) and fact._plain and not fact.__fields__
+        if not plain or "__factid__" in fact or "__bind__" in fact or _experta.watching:
+            return super().declare(fact)
+        fact_id = frozenset([fact.__class__, *fact.items()])  # Experta's _get_fact_id: there is no special key
+        if self.duplication or fact_id not in self.reference_counter:
+            idx = self.last_index
+            fact.__factid__ = idx
+            self[idx] = fact
+            self.last_index += 1
+            self.added.append(fact)
+            self.reference_counter[fact_id] += 1
+            return fact
+        return None
+
+
 class _Engine(assessment.AssessmentMixin, experta.KnowledgeEngine):
     """Shared plumbing: indexed matcher, deterministic strategy, no per-reset introspection."""
 
@@ -85,7 +106,7 @@ class _Engine(assessment.AssessmentMixin, experta.KnowledgeEngine):
         with ``inspect.getmembers()`` over every rule of the engine (a cost that grows with the KB) and
         calls ``inspect.signature`` on each. Our only deffacts is Experta's InitialFact."""
         self.agenda = experta.agenda.Agenda()
-        self.facts = experta.factlist.FactList()
+        self.facts = LeanFactList()
         self.matcher.reset()
         self._KnowledgeEngine__declare(experta.InitialFact())
         self.running = False
