@@ -17,7 +17,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 # The modules that add routes to ``bp`` or to the staff API blueprint; imported before the blueprints are
 # registered. Add a module of staff pages or staff API routes here.
-ROUTE_MODULES = ("webui.staff.views", "webui.staff.admin", "webui.staff.api")
+ROUTE_MODULES = ("webui.staff.views", "webui.staff.admin", "webui.staff.api", "webui.staff.kbviews")
 
 
 @bp.before_request

@@ -1,0 +1,210 @@
+"""The staff pages of KB versions, driven through the Flask client as people use them (CSRF on).
+
+The whole path of issue 10 through the pages: an engineer changes GC03's CF in a draft with the form editor
+(the symptom, its two rules, then the two stored cases the check finds failing), sees the check, the diff and
+the impact; the author cannot approve; an expert approves; the engineer publishes and a public consultation
+answers with the new CF and version; an admin rolls back; the audit log shows every step. Then the per-file
+editor, the form editor's errors next to their fields, import, export and diff. On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import kb
+from testing.htmlforms import form, forms
+from testing.kbvariants import GC03_CF_08_CLEAN, bundled_files, variant
+from testing.staff import login, make_user
+
+CONSULT = "/api/v1/consultations"
+
+
+class Person:
+    """A staff member's logged-in client."""
+
+    def __init__(self, app, name: str, *roles: str):
+        make_user(app, name, *roles)
+        self.client = app.test_client()
+        assert login(self.client, name).status_code == 302
+
+    def page(self, url: str, status: int = 200) -> str:
+        response = self.client.get(url)
+        assert response.status_code == status, (url, response.status_code)
+        assert response.headers["Cache-Control"].startswith("no-store")
+        return response.get_data(as_text=True)
+
+    def post(self, url: str, fields: dict, status: int = 303, **kw):
+        response = self.client.post(url, data=fields, **kw)
+        assert response.status_code == status, (url, response.status_code, _flashes(response.get_data(as_text=True)))
+        return response
+
+    def step(self, url: str, status: int = 303):
+        """A step button (its form is its CSRF token and an optional note)."""
+        token = form(self.page("/staff/kb/"), "/staff/logout")["csrf_token"]
+        return self.post(url + "?lang=en", {"csrf_token": token}, status)
+
+    def edit_item(self, version: str, path: str, changes: dict, status: int = 303):
+        """Open an item's form, change some fields, save; the response."""
+        url = f"/staff/kb/{version}/items/{path}"
+        fields = form(self.page(url), None)
+        for name in changes:
+            assert name in fields, (name, sorted(fields))
+        return self.post(url + "?lang=en", {**fields, **changes}, status)
+
+
+def _flashes(html: str) -> list[str]:
+    block = html.split('class="flash" role="status">', 1)
+    return re.findall(r"<p>(.*?)</p>", block[1].split("</div>", 1)[0]) if len(block) > 1 else []
+
+
+def _version_of(response) -> str:
+    match = re.search(r"/staff/kb/([0-9a-f]{64})", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return match.group(1)
+
+
+def consult(client, symptoms: dict) -> dict:
+    response = client.post(CONSULT, json={"mode": "diagnosis", "symptoms": symptoms, "lang": "en"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def cf_of(result: dict, code: str) -> float:
+    return next(row["cf"] for row in result["ranking"] if row["code"] == code)
+
+
+def _rows(html: str, element_id: str) -> list[list[str]]:
+    """The body rows of table ``element_id``, each a list of its cells' texts."""
+    body = html.split(f'id="{element_id}"', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def _text(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|ul|table|div)>', html, re.S)
+    assert match, element_id
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+
+
+@pytest.fixture
+def people(staff_app):
+    yield {
+        "eko": Person(staff_app, "eko", "engineer"),
+        "dewi": Person(staff_app, "dewi", "expert"),
+        "adi": Person(staff_app, "adi", "admin"),
+    }
+
+
+def _items(html: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", li)
+        for li in re.findall(r"<li>(.*?)</li>", html.split('id="diff-items"', 1)[1].split("</ul>", 1)[0])
+    ]
+
+
+def test_the_whole_path_through_the_pages(staff_app, people):
+    eko, dewi, adi = people["eko"], people["dewi"], people["adi"]
+    public = staff_app.test_client()
+    first = kb.load_files(bundled_files()).version
+    assert cf_of(consult(public, {"GC03": 1}), "PC01") == 1
+    listing = eko.page("/staff/kb/?lang=en")
+    assert re.findall(r'<tr id="version-(\w+)" data-state="(\w+)"( data-active="true")?', listing) == [
+        (first[:12], "published", ' data-active="true"')
+    ]
+
+    # The engineer edits GC03's CF in the form editor: saving a published version makes a draft of it.
+    saved = eko.edit_item(first, "symptoms.yaml/symptoms/2", {"f.cf": "0.8", "note": "GC03 CF 0.8 (Tabel 2)"})
+    draft = _version_of(saved)
+    assert saved.headers["Location"].endswith(f"/staff/kb/{draft}/items/symptoms.yaml/symptoms/2")
+    assert _flashes(eko.page(f"/staff/kb/{draft}/items/symptoms.yaml/symptoms/2?lang=en")) == [
+        f"Saved as draft {draft[:12]}. Check: 0 errors, 0 warnings, 147 cases passed, 0 failed."
+    ]
+    # Its two rules (R03 for PC01 and R10 for PC02): the stored cases that expect the old CFs now fail.
+    draft = _version_of(eko.edit_item(draft, "rules.yaml/rules/2", {"f.cf": "0.8"}))
+    draft = _version_of(eko.edit_item(draft, "rules.yaml/rules/9", {"f.cf": "0.8"}))
+    page = eko.page(f"/staff/kb/{draft}?lang=en")
+    assert _text(page, "check-summary").startswith(
+        "Verifier: 0 errors, 0 warnings. Stored test cases: 145 passed, 2 failed."
+    )
+    problems = _text(page, "check-problems")
+    assert "cases.yaml:570: case cf-single failed: PC01 CF 0.64, expected 0.8" in problems
+    assert f'href="/staff/kb/{draft}/files/cases.yaml"' in page
+    # The expert cannot approve it yet (the button is disabled, and the server refuses anyway).
+    review = dewi.page(f"/staff/kb/{draft}?lang=en")
+    assert [f["disabled"] for f in forms(review) if f["action"] == f"/staff/kb/{draft}/approve"] == [[True]]
+    dewi.step(f"/staff/kb/{draft}/approve")
+    assert _flashes(dewi.page(f"/staff/kb/{draft}?lang=en")) == [
+        f"Version {draft[:12]} has 0 verifier errors and 2 failing cases; fix them before it is approved."
+    ]
+    # The failing case is shown next to its item in the form editor; the engineer brings both in line.
+    case_page = eko.page(f"/staff/kb/{draft}/items/cases.yaml/cases/105?lang=en")
+    assert "line 570: case cf-single failed" in case_page
+    assert form(case_page, None)["f.expect_cf"] == "{PC01: 0.8, PC02: 0.8}"
+    draft = _version_of(eko.edit_item(draft, "cases.yaml/cases/105", {"f.expect_cf": "{PC01: 0.64, PC02: 0.64}"}))
+    draft = _version_of(eko.edit_item(draft, "cases.yaml/cases/106", {"f.expect_cf": "{PC01: 0.88768, PC02: 0.688}"}))
+    # Only the edited lines changed: the draft is exactly the variant the other tests build by hand.
+    assert draft == kb.load_files(variant(bundled_files(), GC03_CF_08_CLEAN)).version
+
+    # The draft's page: clean check, item diff against the active version, impact on the stored consultation.
+    page = eko.page(f"/staff/kb/{draft}?lang=en")
+    assert _text(page, "check-summary") == (
+        "Verifier: 0 errors, 0 warnings. Stored test cases: 147 passed, 0 failed. Clean: it may be approved."
+    )
+    assert _items(page) == [
+        "GC03 CF 1 → 0.8",
+        "R03 CF 1 → 0.8",
+        "R10 CF 1 → 0.8",
+        "cf-single expected CFs {PC01: 0.8, PC02: 0.8} → {PC01: 0.64, PC02: 0.64}",
+        "cf-combo expected CFs {PC01: 0.9136, PC02: 0.76} → {PC01: 0.88768, PC02: 0.688}",
+    ]
+    assert _text(page, "impact-summary") == (
+        "Of 1 stored consultations (within the retention period), 1 would get another outcome under this version."
+    )
+    assert _rows(page, "impact-counts") == [["CF over the threshold", "1"]]
+    assert 'id="impact-transitions"' not in page  # no outcome moved from one code to another
+    # Outcome codes only, never the answers.
+    assert _rows(page, "impact-affected") == [["CF over the threshold", "PC01 CF 1 → 0.8; PC02 CF 1 → 0.8", "1"]]
+
+    # The engineer may not approve (not an expert); the expert may; the expert may not publish.
+    eko.step(f"/staff/kb/{draft}/approve", 403)
+    dewi.step(f"/staff/kb/{draft}/approve")
+    assert re.search(r'<span class="kb-state kb-state-approved">', dewi.page(f"/staff/kb/{draft}"))
+    dewi.step(f"/staff/kb/{draft}/publish", 403)
+    eko.step(f"/staff/kb/{draft}/publish")
+    assert _flashes(eko.page(f"/staff/kb/{draft}?lang=en")) == [
+        "This version is now active. Every server answers from it within seconds."
+    ]
+    after = consult(public, {"GC03": 1})
+    assert (after["kb_version"], cf_of(after, "PC01")) == (draft[:12], 0.8)
+
+    # Rolling back is an admin's: the engineer's button is disabled and refused; the admin's works.
+    old_page = eko.page(f"/staff/kb/{first}")
+    assert [f["disabled"] for f in forms(old_page) if f["action"] == f"/staff/kb/{first}/publish"] == [[True]]
+    eko.step(f"/staff/kb/{first}/publish")
+    assert "only an admin may make it active again" in _flashes(eko.page(f"/staff/kb/{first}?lang=en"))[0]
+    adi.step(f"/staff/kb/{first}/publish")
+    again = consult(public, {"GC03": 1})
+    assert (again["kb_version"], cf_of(again, "PC01")) == (first[:12], 1)
+
+    # The audit log shows it all, with the versions.
+    audit = adi.page("/staff/audit")
+    actions = re.findall(r"<td>(\w+)</td><td><code>(version\.\w+)</code></td>", audit)
+    assert list(reversed(actions)) == [
+        ("eko", "version.create"),
+        ("eko", "version.edit"),
+        ("eko", "version.retire"),
+        ("eko", "version.edit"),
+        ("eko", "version.retire"),
+        ("dewi", "version.approve_refused"),
+        ("eko", "version.edit"),
+        ("eko", "version.retire"),
+        ("eko", "version.edit"),
+        ("eko", "version.retire"),
+        ("dewi", "version.approve"),
+        ("eko", "version.publish"),
+        ("adi", "version.rollback"),
+    ]
