@@ -498,11 +498,12 @@ def render(report: Report) -> list[str]:
     failures = [s for s in report.samples if s.status is None or s.status >= 500]
     kinds: dict[tuple, int] = {}
     for sample in failures:
-        where = next((p.name for p in report.phases if p.began <= sample.began < p.ended), "?")
+        # Named by the phase it was answered in: a request cut short by a kill began before the kill.
+        where = next((p.name for p in report.phases if p.began <= sample.ended < p.ended), report.phases[-1].name)
         key = (where, sample.status, sample.detail[:120])
         kinds[key] = kinds.get(key, 0) + 1
     for (where, status, detail), n in sorted(kinds.items(), key=lambda item: -item[1]):
-        lines.append(f"  {n} x {status or 'no answer'} in {where}: {detail}")
+        lines.append(f"  {n} x {status or 'no answer'} answered in {where}: {detail}")
     failed = invariants(report)
     lines.append("  invariants: all hold" if not failed else "  INVARIANTS FAILED:")
     lines += [f"    - {line}" for line in failed]
