@@ -328,6 +328,8 @@ class Registry:
                     self.bootstrap()
             except kb.KBError as exc:
                 raise KBUnavailableError("the knowledge base does not load:\n" + str(exc)) from exc
+            except SQLAlchemyError as exc:  # gone between the two looks: as above, the disk KB until it answers
+                self._trouble_once(f"the database does not answer ({type(exc).__name__}); serving the KB on disk")
             self.refresh()
             with self._lock:
                 if self._current is not None:
