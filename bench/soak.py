@@ -95,6 +95,7 @@ class Report:
     sent: int = 0
     acknowledged: int = 0
     lost: int = 0
+    changed: int = 0  # acknowledged results that read back, but not as they were answered
     read_back: dict[str, int] = field(default_factory=dict)  # status of each acknowledged receipt's GET -> count
     stored: int = 0
     stored_unacknowledged: int = 0
@@ -145,6 +146,8 @@ def invariants(report: Report) -> list[str]:
         failed.append("no consultation was acknowledged at all")
     if report.lost:
         failed.append(f"{report.lost} acknowledged results do not read back")
+    if report.changed:
+        failed.append(f"{report.changed} acknowledged results read back other than they were answered")
     outside = [s for s in report.samples if not report.in_outage(s)]
     inside = [s for s in report.samples if report.in_outage(s)]
     bad_outside = [s for s in outside if s.status is None or s.status >= 500]
@@ -316,8 +319,13 @@ class Run:
                 report.alive_at_end = server.running()
                 receipts = dict(self.ledger.acknowledged)
                 answers = read_back(server.host, server.port, list(receipts.values()))
-                report.lost = sum(1 for status in answers.values() if status != 200)
-                for status in answers.values():
+                report.lost = sum(1 for status, _ in answers.values() if status != 200)
+                report.changed = sum(
+                    1
+                    for receipt, (status, fingerprint) in answers.items()
+                    if status == 200 and fingerprint != self.ledger.answers[receipt]
+                )
+                for status, _ in answers.values():
                     report.read_back[str(status)] = report.read_back.get(str(status), 0) + 1
                 report.stored, report.stored_unacknowledged = _stored_keys(url, list(receipts), secret)
             finally:
@@ -487,7 +495,8 @@ def render(report: Report) -> list[str]:
     lines += [
         f"  consultations: {report.sent} sent, {report.acknowledged} acknowledged"
         f" ({report.sent - report.acknowledged} not: refused with a 4xx, or given up after {RETRIES + 1} attempts),"
-        f" acknowledged-but-lost {report.lost}, stored-but-unacknowledged {report.stored_unacknowledged}"
+        f" acknowledged-but-lost {report.lost}, acknowledged-but-changed {report.changed},"
+        f" stored-but-unacknowledged {report.stored_unacknowledged}"
         f" ({report.stored} rows); read back: {', '.join(f'{n} x {k}' for k, n in sorted(report.read_back.items()))}",
         f"  KB versions: {report.initial_version} at start; broken KB refused -> still {report.initial_version};"
         f" good KB -> {report.good_version}",

@@ -8,6 +8,7 @@ the answer names). A consultation is *acknowledged* when a 201 came back: its re
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import socket
@@ -43,6 +44,7 @@ class Ledger:
     samples: list[Sample] = field(default_factory=list)
     sent: set[str] = field(default_factory=set)  # every Idempotency-Key sent at least once
     acknowledged: dict[str, str] = field(default_factory=dict)  # key -> receipt id of its 201
+    answers: dict[str, str] = field(default_factory=dict)  # receipt id -> digest of the 201's body
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> float:
@@ -51,6 +53,11 @@ class Ledger:
     def add(self, sample: Sample) -> None:
         with self.lock:
             self.samples.append(sample)
+
+
+def digest(body: dict) -> str:
+    """A fingerprint of a JSON answer (key order ignored): the stored result must read back exactly so."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def latency_ms(samples: list[Sample], p: float) -> float | None:
@@ -120,6 +127,7 @@ def poster(ledger: Ledger, host: str, port: int, bodies: list[bytes], name: str,
                     version = answer["kb_version"]
                     with ledger.lock:
                         ledger.acknowledged[key] = answer["id"]
+                        ledger.answers[answer["id"]] = digest(answer)
                 # One line: an nginx error page is HTML over several lines.
                 detail = " ".join(data[:300].decode("utf-8", errors="replace").split())[:200] if status >= 500 else ""
                 ledger.add(Sample(began, ledger.now(), status, version, detail))
@@ -161,9 +169,9 @@ def slow_header_client(host: str, port: int, stats: SlowStats, lock: threading.L
             sock.close()
 
 
-def read_back(host: str, port: int, receipts: list[str], threads: int = 4) -> dict[str, int | None]:
-    """GET every receipt; return receipt -> status (None: no answer), 200 only when the body names it."""
-    out: dict[str, int | None] = {}
+def read_back(host: str, port: int, receipts: list[str], threads: int = 4) -> dict[str, tuple[int | None, str]]:
+    """GET every receipt; return receipt -> (status, digest of the body; "" unless 200). None: no answer."""
+    out: dict[str, tuple[int | None, str]] = {}
     lock = threading.Lock()
     todo = list(receipts)
 
@@ -176,17 +184,18 @@ def read_back(host: str, port: int, receipts: list[str], threads: int = 4) -> di
                         return
                     receipt = todo.pop()
                 status: int | None = None
+                fingerprint = ""
                 for _attempt in range(3):
                     try:
                         status, _, data = connection.request("GET", f"{CONSULTATIONS}/{receipt}")
                     except (OSError, http.client.HTTPException):
                         status = None
                         continue
-                    if status == 200 and json.loads(data).get("id") != receipt:
-                        status = -200  # a body for another receipt: as good as lost
+                    if status == 200:
+                        fingerprint = digest(json.loads(data))
                     break
                 with lock:
-                    out[receipt] = status
+                    out[receipt] = (status, fingerprint)
         finally:
             connection.close()
 

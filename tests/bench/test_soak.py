@@ -40,6 +40,7 @@ class TestSoak:
     def test_no_acknowledged_result_is_lost(self, report):
         assert report.acknowledged > 0
         assert report.lost == 0
+        assert report.changed == 0  # each reads back exactly as it was answered
         # One row per acknowledged key: none missing, none stored twice.
         assert report.stored - report.stored_unacknowledged == report.acknowledged
 
@@ -128,6 +129,7 @@ def test_invariants_of_made_up_runs(samples, failed):
     ("change", "failed"),
     [
         ({"lost": 2}, "2 acknowledged results do not read back"),
+        ({"changed": 1}, "1 acknowledged results read back other than they were answered"),
         ({"broken_command": CommandOutcome(0, ("switched",))}, "the broken KB's reload was not refused"),
         ({"broken_command": CommandOutcome(1, ("database is locked",))}, "the broken KB's reload was not refused"),
         ({"good_command": CommandOutcome(1, ("x.yaml:1:1: bad",))}, "the good KB's reload failed"),
@@ -156,6 +158,7 @@ def test_render_prints_every_count():
         "p50 ms",
         "p99 ms",
         "acknowledged-but-lost 0",
+        "acknowledged-but-changed 0",
         "stored-but-unacknowledged 0",
         "inside 1 5xx (1 503)",
         "invariants: all hold",
