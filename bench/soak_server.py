@@ -24,7 +24,7 @@ from webui.serving.settings import app_spec
 
 READY_S = 120.0  # migrations, two workers loading the KB, on a loaded machine
 STOP_S = 90.0
-RESPAWN_S = 60.0
+RESPAWN_S = 240.0  # a SIGHUP runs the KB reload (gunicorn gives it 120 s) before the new workers boot
 COMMAND_S = 180.0
 
 
