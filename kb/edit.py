@@ -44,9 +44,12 @@ class Located:
     file: str
     line: int
     text: str
+    col: int = 0  # 0: the line as a whole
 
 
-_PROBLEM = re.compile(r"^(?P<file>[A-Za-z0-9_][A-Za-z0-9_.-]*\.yaml):(?P<line>\d+)(?::\d+)?: (?P<text>.*)$", re.S)
+_PROBLEM = re.compile(
+    r"^(?P<file>[A-Za-z0-9_][A-Za-z0-9_.-]*\.yaml):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<text>.*)$", re.S
+)
 
 
 def parse_problem(line: str) -> Located | None:
@@ -54,7 +57,7 @@ def parse_problem(line: str) -> Located | None:
     match = _PROBLEM.match(line.strip())
     if match is None:
         return None
-    return Located(match["file"], int(match["line"]), match["text"])
+    return Located(match["file"], int(match["line"]), match["text"], int(match["col"] or 0))
 
 
 def _read(text: str, name: str):
@@ -274,18 +277,21 @@ def _replace_whole(lines, text, data, section, index, start, end, new) -> str:
     return _join(lines[:start] + [prefix + line for line in dumped] + lines[end:], text)
 
 
-def field_lines(text: str, name: str, section: str, index: int | None) -> tuple[tuple[int, int], dict[tuple, int]]:
-    """The item's lines (first, last; 1-based) and the line of each key path in it (``("name", "en")``)."""
+def field_lines(
+    text: str, name: str, section: str, index: int | None
+) -> tuple[tuple[int, int], dict[tuple, tuple[int, int]]]:
+    """The item's lines (first, last; 1-based) and the (line, column) of each key path in it
+    (``("name", "en")``)."""
     data = _read(text, name)
     lines = text.splitlines()
     node = _container(data, section, index)
     start, end = _item_span(lines, data, section, index)
-    found: dict[tuple, int] = {}
+    found: dict[tuple, tuple[int, int]] = {}
 
     def walk(value, path: tuple) -> None:
         if isinstance(value, dict):
             for key in value:
-                where = value.where(key)[0] if isinstance(value, yamlio.Located) else start + 1
+                where = value.where(key) if isinstance(value, yamlio.Located) else (start + 1, 1)
                 child = (*path, str(key))
                 found[child] = where
                 walk(value[key], child)
@@ -294,13 +300,14 @@ def field_lines(text: str, name: str, section: str, index: int | None) -> tuple[
     return (start + 1, end), found
 
 
-def problem_field(problem: Located, span: tuple[int, int], lines: Mapping[tuple, int]) -> tuple | None:
-    """The key path a problem's line falls on within an item (the last key that starts at or above it), ()
-    for the item as a whole, or None when the problem is outside the item."""
+def problem_field(problem: Located, span: tuple[int, int], places: Mapping[tuple, tuple[int, int]]) -> tuple | None:
+    """The key path a problem falls on within an item (the last key that starts at or before its line and
+    column), () for the item as a whole, or None when the problem is outside the item."""
     first, last = span
     if not first <= problem.line <= last:
         return None
-    above = [(line, len(path), path) for path, line in lines.items() if line <= problem.line]
-    if not above:
+    at = (problem.line, problem.col or 10**6)
+    before = [(place, len(path), path) for path, place in places.items() if place <= at]
+    if not before:
         return ()
-    return max(above)[2]
+    return max(before)[2]

@@ -256,6 +256,8 @@ def merged(old: Any, new: Mapping[str, Any], node: Node) -> dict[str, Any]:
             out[key] = value
         elif key in new:
             out[key] = _keep_nested(value, new[key], next(c for c in node.children if c.key == key))
+        elif value == []:
+            out[key] = []  # an empty list left empty stays written (``reviewers: []``)
     for key, value in new.items():
         if key not in out:
             out[key] = value

@@ -282,18 +282,6 @@ def _step(version: str, run, done: str):
     return redirect(url_for("staff.kb_version", version=target), 303)
 
 
-@bp.post("/kb/<version>/draft", endpoint="kb_new_draft")
-@require_role(ENGINEER)
-def new_draft(version: str):
-    """A new draft with this version's files (a draft is created from any version)."""
-
-    def run(note):
-        saved = kbworkflow.draft_from(version, {}, current_user, note or _("Draft from %(v)s", v=version[:12]))
-        return saved.version.hash
-
-    return _step(version, run, _("Draft created. Edit it, check it, then ask an expert to approve it."))
-
-
 @bp.post("/kb/<version>/check", endpoint="kb_check")
 @require_role()
 def check(version: str):

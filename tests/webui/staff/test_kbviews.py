@@ -9,7 +9,9 @@ editor, the form editor's errors next to their fields, import, export and diff. 
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pytest
 
@@ -208,3 +210,128 @@ def test_the_whole_path_through_the_pages(staff_app, people):
         ("eko", "version.publish"),
         ("adi", "version.rollback"),
     ]
+
+
+@pytest.fixture
+def eko(staff_app):
+    yield Person(staff_app, "eko", "engineer")
+
+
+def _active(staff_app) -> str:
+    return kb.load_files(bundled_files()).version
+
+
+def test_the_file_editor_refuses_a_file_that_does_not_load_and_shows_its_lines(staff_app, eko):
+    first = _active(staff_app)
+    url = f"/staff/kb/{first}/files/rules.yaml"
+    fields = form(eko.page(url), url)
+    assert fields["text"] == bundled_files()["rules.yaml"]
+    broken = fields["text"].replace("    then: PC01\n    cf: 0.8\n", "    then: PC09\n    cf: 0.8\n", 1)
+    refused = eko.post(url + "?lang=en", {**fields, "text": broken}, 422).get_data(as_text=True)
+    assert _flashes(refused) == ["The KB does not load (1 problems); nothing was stored."]
+    assert re.findall(r'<li class="kb-problem kb-error">(line \d+): ', refused) == ["line 18"]
+    assert "PC09" in _text(refused, "file-problems")
+    # The text stays as typed, tied to the problems.
+    assert form(refused, url)["text"] == broken
+    assert re.search(
+        r'<textarea[^>]*aria-describedby="text-error"[^>]*aria-invalid="true"|'
+        r'<textarea[^>]*aria-invalid="true"[^>]*aria-describedby="text-error"',
+        refused,
+    )
+    assert len(re.findall(r'<tr id="version-', eko.page("/staff/kb/"))) == 1
+    # A good edit makes a draft, on whose editor the same file opens.
+    fixed = fields["text"].replace("    then: PC01\n    cf: 0.8\n", "    then: PC01\n    cf: 0.7\n", 1)
+    saved = eko.post(url, {**fields, "text": fixed})
+    draft = _version_of(saved)
+    assert saved.headers["Location"].endswith(f"/staff/kb/{draft}/files/rules.yaml")
+    assert kbfiles(staff_app, draft)["rules.yaml"] == fixed
+
+
+def kbfiles(app, version: str) -> dict[str, str]:
+    from webui import kbworkflow
+
+    with app.app_context():
+        return kbworkflow.files(version)
+
+
+def test_the_form_editor_shows_input_and_load_errors_next_to_their_fields(staff_app, eko):
+    first = _active(staff_app)
+    url = f"/staff/kb/{first}/items/symptoms.yaml/symptoms/2"
+    page = eko.page(url + "?lang=en")
+    fields = form(page, None)
+    assert (fields["f.code"], fields["f.cf"], fields["f.name.en"], fields["f.category"]) == (
+        "GC03",
+        "1.0",
+        "Fever above 38 °C",
+        "general",
+    )
+    assert '<label for="f-cf">CF (cf) <span class="kb-required">(required)</span></label>' in page
+    # Not a number: the form again, the error tied to the field; nothing saved.
+    bad = eko.post(url + "?lang=en", {**fields, "f.cf": "high"}, 400).get_data(as_text=True)
+    assert '<p class="field-error" id="f-cf-error">Write a number, such as 0.8.</p>' in bad
+    assert re.search(r'id="f-cf" value="high" [^>]*aria-describedby="f-cf-hint f-cf-error" aria-invalid="true"', bad)
+    # A CF outside [-1, 1]: the loader's problem, on the cf line, next to the cf field.
+    out = eko.post(url + "?lang=en", {**fields, "f.cf": "1.5"}, 422).get_data(as_text=True)
+    assert re.findall(r'<p class="field-error" id="([\w-]+)-error">', out) == ["f-cf"]
+    assert re.search(r'id="f-cf-error">line 59: symptoms\[2\]\.cf: 1\.5 is outside the allowed range', out)
+    # An emptied required text: the loader's problem lands on that text's fieldset.
+    empty = eko.post(url + "?lang=en", {**fields, "f.name.en": ""}, 422).get_data(as_text=True)
+    assert re.findall(r'<p class="field-error" id="([\w-]+)-error">', empty) == ["f-name-en"]
+    assert len(re.findall(r'<tr id="version-', eko.page("/staff/kb/"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "changes", "diff"),
+    [
+        # A rule's premise with all/any, a threshold and a negative CF.
+        (
+            "rules.yaml/rules/0",
+            {"f.if": "{all: [GC01, {any: [GC02, GC03]}]}", "f.threshold": "0.2", "f.cf": "-0.4"},
+            ["R01 premise GC01 → ALL(GC01, ANY(GC02, GC03))", "R01 CF 0.8 → -0.4", "R01 threshold 0 → 0.2"],
+        ),
+        # A solution's texts in both languages and a flag.
+        (
+            "screening.yaml/solutions/0",
+            {"f.title.en": "Stay at home"},
+            ["S1 title changed (en)"],
+        ),
+    ],
+)
+def test_the_form_editor_edits_rules_and_solutions(staff_app, eko, path, changes, diff):
+    first = _active(staff_app)
+    draft = _version_of(eko.edit_item(first, path, changes))
+    assert _items(eko.page(f"/staff/kb/{draft}?lang=en")) == diff
+
+
+def test_import_export_and_diff(staff_app, eko):
+    first = _active(staff_app)
+    exported = eko.client.get(f"/staff/kb/{first}/export")
+    assert exported.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
+        assert {n: archive.read(n).decode() for n in archive.namelist()} == bundled_files()
+    token = form(eko.page("/staff/kb/"), "/staff/kb/import")["csrf_token"]
+    changed = variant(bundled_files(), GC03_CF_08_CLEAN)
+    uploads = [(io.BytesIO(text.encode()), name) for name, text in changed.items()]
+    saved = eko.post("/staff/kb/import?lang=en", {"csrf_token": token, "note": "from git", "files": uploads})
+    draft = _version_of(saved)
+    assert draft == kb.load_files(changed).version
+    # The same KB as a zip: stored already.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in changed.items():
+            archive.writestr(f"kb/{name}", text)
+    again = eko.post(
+        "/staff/kb/import?lang=en", {"csrf_token": token, "files": [(io.BytesIO(buffer.getvalue()), "kb.zip")]}
+    )
+    assert _version_of(again) == draft
+    # A KB that does not load: refused whole, each problem with its file and line.
+    broken = dict(changed, **{"rules.yaml": changed["rules.yaml"].replace("then: PC01", "then: PC09", 1)})
+    uploads = [(io.BytesIO(text.encode()), name) for name, text in broken.items()]
+    refused = eko.post("/staff/kb/import?lang=en", {"csrf_token": token, "files": uploads}, 422).get_data(as_text=True)
+    assert re.findall(r'<li class="kb-problem kb-error">(rules\.yaml:\d+:\d+): ', refused) == ["rules.yaml:18:5"]
+    # Diff of any two: items and text.
+    page = eko.page(f"/staff/kb/diff?old={first}&new={draft}&lang=en")
+    assert _items(page)[:3] == ["GC03 CF 1 → 0.8", "R03 CF 1 → 0.8", "R10 CF 1 → 0.8"]
+    assert '<span class="kb-del">-    cf: 1.0</span>' in page and '<span class="kb-add">+    cf: 0.8</span>' in page
+    assert eko.client.get("/staff/kb/diff?old=abc&new=def").status_code == 404
+    assert eko.client.get("/staff/kb/0123456789ab").status_code == 404
