@@ -170,6 +170,7 @@ def section(quick: bool = False, log=lambda message: None, rows: int | None = No
     return {
         "rows": report.rows,
         "distinct": report.distinct,
+        "reached": report.reached,
         "replayed": report.replayed,
         "reused": report.reused,
         "changed": report.changed_rows,
@@ -205,7 +206,8 @@ def lines(figures: dict | None) -> list[str]:
     return [
         "",
         f"{title}, {figures['processes']} worker processes",
-        f"   {figures['rows']:,} rows, {figures['distinct']:,} distinct requests, {figures['replayed']:,} engine runs"
+        f"   {figures['rows']:,} rows, {figures['distinct']:,} distinct requests"
+        f" ({figures.get('reached', 0):,} within the change's reach), {figures['replayed']:,} engine runs"
         f" ({figures['reused']:,} outcomes read from stored results): {figures['seconds']} s,"
         f" {figures['rows_per_s']:,} rows/s, {figures['replays_per_s']:,} runs/s",
         f"   changed: {figures['changed']:,} ({counts})",

@@ -11,6 +11,11 @@ cores), so it does no more work than the comparison needs:
 
 * identical requests are replayed once: requests are keyed by their canonical JSON, without ``id`` and
   ``lang`` (neither changes an outcome);
+* a request the change cannot reach is not replayed at all (:func:`reach`): texts never change an outcome,
+  and a change confined to CF rules on symptoms (their CF, threshold, premise, conclusion, a rule added or
+  removed) reaches only the diagnoses reporting one of those rules' symptoms, since a rule none of whose
+  premise symptoms is reported never fires; any other change (the scale, hypotheses, findings, questions,
+  decisions, triage...) reaches every request;
 * a request's outcome under ``old`` is read from its stored result when a row with that request was
   answered by ``old`` itself (the engine is deterministic: the same request, KB and engine give the same
   result), so most requests run once, under ``new`` only;
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from kb import diff as kbdiff
 from kb.diff import number
 from kb.model import KnowledgeBase
 from rules import requests
@@ -120,15 +126,17 @@ class Affected:
 class ImpactReport:
     """What replaying ``rows`` stored consultations under ``old_version`` and ``new_version`` showed.
 
-    ``distinct``: distinct requests; ``replayed``: engine runs; ``reused``: old outcomes read from stored
-    results. ``counts``: rows per kind of change (a row with two kinds counts in both); ``transitions``:
-    rows per change line (``"S1 → S2"``); ``affected``: the changed requests, most rows first."""
+    ``distinct``: distinct requests; ``reached``: those the change can reach (the others keep their outcome
+    and are not replayed); ``replayed``: engine runs; ``reused``: old outcomes read from stored results.
+    ``counts``: rows per kind of change (a row with two kinds counts in both); ``transitions``: rows per
+    change line (``"S1 → S2"``); ``affected``: the changed requests, most rows first."""
 
     old_version: str
     new_version: str
     threshold: Fraction
     rows: int
     distinct: int
+    reached: int
     replayed: int
     reused: int
     changed_rows: int
@@ -145,6 +153,7 @@ class ImpactReport:
             "threshold": number(self.threshold),
             "consultations": self.rows,
             "distinct_requests": self.distinct,
+            "reached": self.reached,
             "replayed": self.replayed,
             "reused": self.reused,
             "changed": self.changed_rows,
@@ -271,6 +280,74 @@ def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
+# --- what a change can reach ---------------------------------------------------------------------------------
+
+COSMETIC_KINDS = frozenset({"kb", "source", "group", "case", "danger_sign"})
+"""Kinds of KB entries that no outcome reads (texts, citations, display groups, the stored test cases)."""
+
+COSMETIC_FIELDS = {
+    # Fields of the other kinds that only texts read (an outcome is a code, a level or a CF). A symptom's own
+    # CF is its Tabel 2 score: the engine uses the rules' CFs.
+    "symptom": frozenset({"name", "question", "help", "category", "cf", "source", "assumption"}),
+    "hypothesis": frozenset({"name", "info", "advice", "source"}),
+    "finding": frozenset({"name", "source"}),
+    "rule": frozenset({"source", "note"}),
+    "answer": frozenset({"label"}),
+    "question": frozenset({"text", "help", "source"}),
+    "solution": frozenset({"title", "advice", "call_hotline", "hotline", "source"}),
+    "decision": frozenset({"note", "source"}),
+    "scale": frozenset({"label", "source"}),
+    "emergency": frozenset({"title", "intro", "hotline_name", "hotline_number", "source", "question"}),
+    "triage": frozenset({"case_definition_name", "source", "review"}),
+    "triage_level": frozenset({"title", "advice", "source", "review"}),
+    "criterion": frozenset({"name", "source", "review"}),
+    "definition": frozenset({"name", "source", "review"}),
+    "triage_rule": frozenset({"note", "source", "review"}),
+    "constant": frozenset({"name", "source", "review"}),
+}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which requests a change from one KB to another can give another outcome: every one (``everything``),
+    or the diagnoses that report one of ``symptoms`` (none: the change is texts only)."""
+
+    everything: bool
+    symptoms: frozenset[str] = frozenset()
+
+    def reaches(self, request: Any) -> bool:
+        """Whether ``request`` may have another outcome (True when in doubt)."""
+        if self.everything or not isinstance(request, Mapping):
+            return True
+        mode = request.get("mode")
+        if mode == "screening" or (mode == "diagnosis" and request.get("emergency") is True):
+            return False  # CF rules never run for them (the emergency gate ends a consultation first)
+        symptoms = request.get("symptoms")
+        if mode != "diagnosis" or not isinstance(symptoms, Mapping):
+            return True
+        return any(code in self.symptoms for code in symptoms)
+
+
+def reach(old: KnowledgeBase, new: KnowledgeBase) -> Reach:
+    """What the changes from ``old`` to ``new`` can reach (see :class:`Reach` and the module's text)."""
+    findings = {f.code for f in old.findings} | {f.code for f in new.findings}
+    symptoms: set[str] = set()
+    for change in kbdiff.diff(old, new).changes:
+        if change.kind in COSMETIC_KINDS or change.field in COSMETIC_FIELDS.get(change.kind, ()):
+            continue
+        if change.kind != "rule":
+            return Reach(True)
+        for knowledge in (old, new):
+            rule = knowledge.by_code.get(("rule", change.code))
+            if rule is None:
+                continue
+            codes = rule.premise.codes()
+            if rule.conclusion in findings or any(code in findings for code in codes):
+                return Reach(True)  # chaining: the layers of other rules may move with it
+            symptoms.update(codes)
+    return Reach(False, frozenset(symptoms))
+
+
 # --- many consultations -----------------------------------------------------------------------------------
 
 
@@ -291,13 +368,21 @@ def _init_worker(old: KnowledgeBase, new: KnowledgeBase) -> None:
     _worker_kbs["old"], _worker_kbs["new"] = old, new
 
 
-def _run_chunk(chunk: list[tuple[int, Mapping[str, Any], bool]]) -> list[tuple[int, Outcome | None, Outcome]]:
-    """Replay a chunk in a worker: (index, old outcome when asked for, new outcome) per request."""
-    old, new = _worker_kbs["old"], _worker_kbs["new"]
+Task = tuple[int, Mapping[str, Any], bool]
+"""A request to replay: (its index, the request, whether its outcome under the old KB is needed too)."""
+
+
+def _run(tasks: list[Task], old: KnowledgeBase, new: KnowledgeBase, engines: Engines):
+    """(index, old outcome when asked for, new outcome) per task."""
     return [
-        (i, outcome(old, request, _worker_engines) if need_old else None, outcome(new, request, _worker_engines))
-        for i, request, need_old in chunk
+        (i, outcome(old, request, engines) if need_old else None, outcome(new, request, engines))
+        for i, request, need_old in tasks
     ]
+
+
+def _run_chunk(chunk: list[Task]) -> list[tuple[int, Outcome | None, Outcome]]:
+    """Replay a chunk in a worker process."""
+    return _run(chunk, _worker_kbs["old"], _worker_kbs["new"], _worker_engines)
 
 
 def replay(
@@ -309,12 +394,13 @@ def replay(
     processes: int = 2,
     progress: Callable[[int, int], None] | None = None,
     parallel_from: int = MIN_PARALLEL,
+    scope: Reach | None = None,
 ) -> ImpactReport:
     """Replay ``stored`` under ``old`` and ``new`` and report what changes (see the module's text).
 
     ``progress(done, total)`` is called as distinct requests are replayed (``total`` known once every row
     has been read). ``processes`` <= 1, or fewer than ``parallel_from`` distinct requests, replays in this
-    process."""
+    process. ``scope``: what the change can reach (default: :func:`reach` of the two KBs)."""
     groups: dict[str, _Group] = {}
     rows = reused = 0
     for row in stored:
@@ -328,7 +414,9 @@ def replay(
             group.old = stored_outcome(row.result)
             reused += group.old is not None
     ordered = list(groups.values())
-    tasks = [(i, g.request, g.old is None) for i, g in enumerate(ordered)]
+    scope = scope or reach(old, new)
+    # A request the change cannot reach keeps its outcome: nothing to replay, whatever answered it.
+    tasks = [(i, g.request, g.old is None) for i, g in enumerate(ordered) if scope.reaches(g.request)]
     outcomes: dict[int, tuple[Outcome | None, Outcome]] = {}
     total, done = len(tasks), 0
     if progress:
@@ -337,8 +425,8 @@ def replay(
     if processes <= 1 or total < parallel_from:
         engines = Engines()
         for chunk in chunks:
-            for i, request, need_old in chunk:
-                outcomes[i] = (outcome(old, request, engines) if need_old else None, outcome(new, request, engines))
+            for i, old_outcome, new_outcome in _run(chunk, old, new, engines):
+                outcomes[i] = (old_outcome, new_outcome)
             done += len(chunk)
             if progress:
                 progress(done, total)
@@ -358,6 +446,8 @@ def _report(ordered, outcomes, old, new, threshold, rows, reused) -> ImpactRepor
     affected = []
     replayed = 0
     for i, group in enumerate(ordered):
+        if i not in outcomes:  # out of the change's reach: the same outcome under both
+            continue
         replayed_old, new_outcome = outcomes[i]
         replayed += 1 + (replayed_old is not None)
         old_outcome = group.old if replayed_old is None else replayed_old
@@ -381,6 +471,7 @@ def _report(ordered, outcomes, old, new, threshold, rows, reused) -> ImpactRepor
         threshold=threshold,
         rows=rows,
         distinct=len(ordered),
+        reached=len(outcomes),
         replayed=replayed,
         reused=reused,
         changed_rows=sum(a.rows for a in affected),
@@ -398,10 +489,12 @@ __all__ = [
     "Engines",
     "ImpactReport",
     "Outcome",
+    "Reach",
     "Stored",
     "canonical",
     "differences",
     "outcome",
+    "reach",
     "replay",
     "stored_outcome",
 ]

@@ -78,9 +78,9 @@ def parse_threshold(value) -> Fraction:
 def summary_lines(report: rules_impact.ImpactReport, top: int = 10) -> list[str]:
     """The report in a few lines for a terminal: counts, never requests."""
     lines = [
-        f"{report.rows} stored consultation(s), {report.distinct} distinct request(s):"
-        f" {report.changed_rows} would change ({report.replayed} replays, {report.reused} outcomes from stored"
-        f" results)",
+        f"{report.rows} stored consultation(s), {report.distinct} distinct request(s), {report.reached} within the"
+        f" change's reach: {report.changed_rows} would change ({report.replayed} replays, {report.reused} outcomes"
+        " from stored results)",
     ]
     counts = ", ".join(f"{kind} {count}" for kind, count in report.counts.items() if count) or "none"
     lines.append(f"by kind (CF changes over {number(report.threshold)}): {counts}")
@@ -98,7 +98,7 @@ def summary_lines(report: rules_impact.ImpactReport, top: int = 10) -> list[str]
 def impact_command(version, against, threshold, processes):
     """Replay every stored consultation within retention under VERSION and the active version (or
     --against) and count the outcomes that would change."""
-    from webui import kbworkflow  # the service imports this module for its impact step
+    from webui import kbworkflow  # imported here: the service imports this module for its impact step
 
     try:
         limit = parse_threshold(threshold) if threshold is not None else None

@@ -35,7 +35,7 @@ from kb import diff as kbdiff
 from kb.loader import FILE_NAME
 from kb.model import KnowledgeBase
 from rules.impact import ImpactReport
-from webui import kbstate
+from webui import kbimpact, kbstate
 from webui.errors import KBRejectedError, StateConflictError, StepForbiddenError, VersionNotFoundError
 from webui.extensions import db
 from webui.models import KBVersion
@@ -519,8 +519,6 @@ def impact(
 ) -> ImpactReport:
     """Replay every stored consultation within retention under version ``ref`` and ``against`` (default: the
     active version); see :mod:`rules.impact` and :mod:`webui.kbimpact`."""
-    from webui import kbimpact  # the CLI module: imports this one
-
     new_kb, old_kb = knowledge(ref), knowledge(against_ref(against))
     return kbimpact.run(old_kb, new_kb, threshold=threshold, processes=processes, progress=progress)
 

@@ -256,7 +256,7 @@ def test_the_threshold_decides_which_cf_changes_count(mini, mini_changed):
 def test_the_same_kb_changes_nothing(mini):
     report = impact.replay(_rows(mini), mini, mini, processes=1)
     assert (report.changed_rows, report.affected, report.transitions) == (0, (), {})
-    assert report.replayed == 8 + 1
+    assert (report.reached, report.replayed) == (0, 0)  # nothing differs: nothing to replay
 
 
 def test_progress_is_reported_per_chunk(mini, mini_changed):
@@ -273,6 +273,7 @@ def test_the_report_as_json(mini, mini_changed):
         "threshold": "0.05",
         "consultations": 10,
         "distinct_requests": 8,
+        "reached": 8,
         "replayed": 9,
         "reused": 7,
         "changed": 6,
@@ -323,6 +324,99 @@ def test_gc03_at_cf_08_on_the_bundled_kb(bundled):
 
 def screening_all(answer: str) -> dict:
     return {"mode": "screening", "answers": {f"Q{i}": answer for i in range(1, 7)}}
+
+
+# --- what a change can reach ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edits", "expected"),
+    [
+        ({}, impact.Reach(False)),
+        (
+            {"screening.yaml": [("advice: {id: Ke dokter, en: See a doctor}", "advice: {id: X, en: Y}")]},
+            impact.Reach(False),
+        ),
+        ({"symptoms.yaml": [("    cf: 0.6\n", "    cf: 0.8\n")]}, impact.Reach(False)),  # the score, not a rule's CF
+        ({"rules.yaml": [("    cf: 0.6\n", "    cf: 0.8\n")]}, impact.Reach(False, frozenset({"GC03"}))),
+        (
+            {"rules.yaml": [("    if: GC01\n", "    if: {any: [GC01, GC02]}\n")]},
+            impact.Reach(False, frozenset({"GC01", "GC02"})),
+        ),
+        (
+            {
+                "rules.yaml": [
+                    (
+                        "  - id: R03\n",
+                        "  - id: R04\n    if: GC02\n    then: PC02\n    cf: 0.2\n    source: src\n  - id: R03\n",
+                    )
+                ]
+            },
+            impact.Reach(False, frozenset({"GC02"})),
+        ),
+        ({"screening.yaml": [("salience: 20", "salience: 5")]}, impact.Reach(True)),
+        ({"scale.yaml": [("cf: 0.4, label", "cf: 0.5, label")]}, impact.Reach(True)),
+        (
+            {"hypotheses.yaml": [("advice: {id: Saran suspek, en: Suspect advice}", "advice: {id: S, en: A}")]},
+            impact.Reach(False),
+        ),
+    ],
+)
+def test_what_a_change_can_reach(mini, edits, expected):
+    assert impact.reach(mini, kb.load_files(variant(MINI, edits))) == expected
+
+
+@pytest.mark.parametrize(
+    ("request_body", "reached"),
+    [
+        (diagnosis({"GC03": 0.4}), True),
+        (diagnosis({"GC01": 1, "GC03": 0}), True),  # a zero is not reported, but reaching is decided on the keys
+        (diagnosis({"GC01": 1}), False),
+        (diagnosis({}), False),
+        (diagnosis({"GC03": 1}, emergency=True), False),
+        (screening("ya", "ya"), False),
+        ({"mode": "diagnosis", "symptoms": ["GC03"]}, True),  # not a request any KB reads: replayed
+        ({"mode": "other"}, True),
+        ("not an object", True),
+    ],
+)
+def test_a_rule_change_reaches_the_diagnoses_with_its_symptoms(request_body, reached):
+    assert impact.Reach(False, frozenset({"GC03"})).reaches(request_body) is reached
+    assert impact.Reach(True).reaches(request_body) is True
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        GC03_CF_08,
+        {
+            "rules.yaml": [
+                (
+                    "    if: GC05\n    then: PC02\n    cf: 1.0\n",
+                    "    if: GC05\n    then: PC02\n    cf: 1.0\n    threshold: 0.5\n",
+                )
+            ]
+        },
+        {
+            "rules.yaml": [
+                (
+                    "    if: GC04\n    then: PC01\n    cf: 1.0\n",
+                    "    if: {all: [GC04, GC06]}\n    then: PC01\n    cf: 0.4\n",
+                )
+            ]
+        },
+    ],
+    ids=["GC03 at 0.8", "R12 with a threshold", "R04 on GC04 and GC06"],
+)
+def test_leaving_out_what_a_change_cannot_reach_changes_no_report(bundled, edits):
+    new = kb.load_files(variant(bundled_files(), edits))
+    rows = [Stored(str(i), r, bundled.short_version, None) for i, r in enumerate(_bundled_requests(bundled))]
+    pruned = impact.replay(rows, bundled, new, processes=1)
+    full = impact.replay(rows, bundled, new, processes=1, scope=impact.Reach(True))
+    assert not impact.reach(bundled, new).everything
+    assert pruned.reached < full.reached == full.distinct
+    assert (pruned.affected, pruned.counts, pruned.transitions) == (full.affected, full.counts, full.transitions)
+    assert pruned.changed_rows > 0
 
 
 @pytest.mark.slow  # starts two worker processes
