@@ -1,15 +1,14 @@
 """gunicorn's settings for ``python -m webui.serving`` (nginx in front; the launcher passes the socket and pid file).
 
-gunicorn reads this file again at each SIGHUP. Its ``on_reload`` hook runs the KB reload before the new
-workers start, so they come up on the version the reload chose; a refused KB changes nothing.
+The launcher's SIGHUP reloads the KB without involving gunicorn. A SIGHUP sent to gunicorn's master directly
+keeps gunicorn's own meaning: it reads this file again, its ``on_reload`` hook runs the KB reload, and the
+workers restart gracefully (nginx retries a request whose worker went away before answering: nginx.conf).
 """
 
 # ruff: noqa: N999 (gunicorn's own name for its config file)
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 # Sync workers are safe here: nginx hands them only whole requests and takes whole answers from them.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
@@ -32,30 +31,24 @@ proc_name = "pakar"
 # The launcher's signals do the same jobs.
 control_socket_disable = True
 
-RELOAD_TIMEOUT = 120  # seconds for the KB reload (load, verifier, stored cases, database)
+
+def post_fork(server, worker) -> None:
+    """In each new worker: an answer's headers and body leave in one write (see :mod:`webui.serving.onewrite`),
+    so a worker killed while answering leaves nginx nothing (it retries elsewhere) or the whole answer."""
+    from webui.serving import onewrite
+
+    onewrite.install()
 
 
 def on_reload(server) -> None:
-    """SIGHUP: reload the KB from disk (``flask --app … kb reload``) and log its one-line outcome.
+    """SIGHUP sent to gunicorn itself: reload the KB from disk (``flask --app … kb reload``, see
+    :mod:`webui.serving.reload`) and log its one-line outcome; gunicorn then restarts the workers gracefully.
 
-    It runs in a child process: the master stays free of the app, its database connections and its threads,
-    which forked workers must not inherit. Whatever happens, the master keeps running and the workers restart.
+    Whatever happens, the master keeps running and the workers restart. (The launcher's own SIGHUP runs the
+    same reload without restarting anything: the workers follow the active version by themselves.)
     """
-    from webui.serving.settings import INSTANCE_ENV, app_spec
+    from webui.serving import reload
+    from webui.serving.settings import INSTANCE_ENV
 
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", app_spec(os.environ.get(INSTANCE_ENV)), "kb", "reload"],
-            capture_output=True,
-            text=True,
-            timeout=RELOAD_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        server.log.error("KB reload failed to run (%s); the workers keep the active version", type(exc).__name__)
-        return
-    lines = [line.strip() for line in (done.stdout + "\n" + done.stderr).splitlines() if line.strip()]
-    if done.returncode == 0:
-        server.log.info("KB reload: %s", lines[-1] if lines else "done")
-    else:
-        server.log.warning("KB reload refused (exit %s): %s", done.returncode, " | ".join(lines[:10]) or "no output")
+    done = reload.run(os.environ.get(INSTANCE_ENV))
+    (server.log.info if done.ok else server.log.warning)("%s", done.line)

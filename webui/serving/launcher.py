@@ -2,10 +2,13 @@
 
     python -m webui.serving [--instance DIR] [--host HOST] [--port PORT] [--nginx PATH]
 
-SIGHUP reloads the KB (gunicorn's ``on_reload`` hook) and restarts the workers gracefully; SIGTERM or SIGINT
-stops nginx (it finishes the requests under way) and then gunicorn, and the launcher exits 0. When either
-server dies, the launcher stops the other and exits 1 with one line saying which and why; so does a start
-that cannot happen (no nginx, a failed migration, a busy port).
+SIGHUP reloads the KB (``flask --app … kb reload`` in a child process, one log line with its outcome) and
+restarts nothing: the workers take up the version it activates within ``KB_POLL_SECONDS``, and a refused KB
+changes nothing. (A SIGHUP sent to gunicorn's master itself keeps gunicorn's meaning: the same reload from its
+``on_reload`` hook, then a graceful restart of the workers.) SIGTERM or SIGINT stops nginx (it finishes the
+requests under way) and then gunicorn, and the launcher exits 0. When either server dies, the launcher stops
+the other and exits 1 with one line saying which and why; so does a start that cannot happen (no
+nginx, a failed migration, a busy port).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from webui.serving import logs, nginx
+from webui.serving import logs, nginx, reload
 from webui.serving.errors import ServeError
 from webui.serving.settings import INSTANCE_ENV, ServeSettings, resolve
 
@@ -97,6 +100,10 @@ class Launcher:
         self.gunicorn: Server | None = None
         self.nginx: Server | None = None
         self.stopping = False
+        self.reloading: threading.Thread | None = None  # the KB reload running now, if any
+        self.reload_process: subprocess.Popen | None = None
+        self.reload_again = False  # a SIGHUP came while a reload ran: one more after it
+        self.reload_done: queue.Queue = queue.Queue()  # finished reloads' outcomes, for the main loop to log
         self.logger, self.log_file = logs.open_log(settings.log_dir, settings.retention_days)
         self.limiter = logs.Limiter()
 
@@ -205,9 +212,12 @@ class Launcher:
         while self.signals:
             signum = self.signals.pop(0)
             if signum == signal.SIGHUP and not self.stopping:
-                self.say("SIGHUP: reloading the KB and restarting the workers")
-                if self.gunicorn is not None:
-                    self.gunicorn.signal(signal.SIGHUP)
+                if self.reloading is not None:
+                    self.reload_again = True
+                    self.say("SIGHUP: a KB reload is running; another one follows it")
+                else:
+                    self.say("SIGHUP: reloading the KB (the workers take it up without a restart)")
+                    self.start_reload()
             elif signum in (signal.SIGTERM, signal.SIGINT):
                 if self.stopping:
                     self.say(f"{signal.Signals(signum).name} again: killing both servers")
@@ -216,12 +226,53 @@ class Launcher:
                             server.signal(signal.SIGKILL)
                 self.stopping = True
 
+    # --- the KB reload (SIGHUP) -------------------------------------------------------------------------
+    def start_reload(self) -> None:
+        """Run the KB reload in a thread (it may take a minute on a loaded machine; meanwhile the launcher
+        keeps writing the log and handling signals); :meth:`finish_reload` logs its outcome."""
+
+        def keep(process: subprocess.Popen) -> None:
+            self.reload_process = process
+
+        def work() -> None:
+            done = reload.run(str(self.settings.instance), env=self.child_env(), cwd=CODE_ROOT, started=keep)
+            self.reload_done.put(done)
+
+        self.reloading = threading.Thread(target=work, name="kb-reload", daemon=True)
+        self.reloading.start()
+
+    def finish_reload(self) -> None:
+        """Log a finished reload's one line, and start the one a SIGHUP asked for meanwhile."""
+        try:
+            done = self.reload_done.get_nowait()
+        except queue.Empty:
+            return
+        if self.reloading is not None:
+            self.reloading.join()
+        self.reloading = self.reload_process = None
+        self.say("KB reload stopped with the server" if self.stopping else done.line)
+        if self.reload_again and not self.stopping:
+            self.reload_again = False
+            self.say("reloading the KB again (SIGHUP during the last reload)")
+            self.start_reload()
+
+    def stop_reload(self) -> None:
+        """A reload under way when the server stops is ended (its switch is one transaction: all or nothing)."""
+        if self.reloading is None:
+            return
+        if self.reload_process is not None and self.reload_process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.reload_process.terminate()
+        self.reloading.join(timeout=STOP_SECONDS)
+        self.finish_reload()
+
     def serve(self) -> int:
         """Run until a signal stops the servers (0) or one of them dies (1)."""
         next_tick = time.monotonic() + TICK_SECONDS
         while True:
             self.drain(1.0)
             self.handle_signals()
+            self.finish_reload()
             if self.stopping:
                 return self.stop(0)
             for server in (self.gunicorn, self.nginx):
@@ -240,6 +291,7 @@ class Launcher:
     def stop(self, status: int) -> int:
         """nginx first (it finishes the requests under way), then gunicorn; kill what does not stop."""
         self.stopping = True
+        self.stop_reload()
         # nginx: SIGQUIT is its graceful stop. gunicorn: SIGTERM is.
         for server, signum in ((self.nginx, signal.SIGQUIT), (self.gunicorn, signal.SIGTERM)):
             if server is None:

@@ -18,6 +18,10 @@ DEBIAN_BINARY = "/usr/sbin/nginx"  # Debian's package; /usr/sbin is not on every
 INSTALL_HINT = "install nginx: apt-get install nginx"
 CLIENT_TIMEOUT = 10  # seconds for a client's headers, between body reads, between answer writes
 UPSTREAM_TIMEOUT = 60  # seconds for gunicorn's answer: longer than its worker timeout (gunicorn.conf.py)
+# How many times nginx passes a request to gunicorn when a worker goes away before answering it (kill -9, a
+# timeout, a restart): the first try and two retries. Few, since a request that kills its worker kills one more
+# each retry.
+UPSTREAM_TRIES = 3
 TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
@@ -51,6 +55,7 @@ def render(settings: ServeSettings, *, worker_processes: int = 1) -> str:
         max_body=settings.max_body,
         timeout=CLIENT_TIMEOUT,
         upstream_timeout=UPSTREAM_TIMEOUT,
+        upstream_tries=UPSTREAM_TRIES,
         worker_processes=worker_processes,
         # nginx's master drops its workers to "nobody" when it runs as root; they could not reach gunicorn's
         # socket in a private folder, so they keep the user that started everything.

@@ -9,10 +9,12 @@ import subprocess
 import sys
 
 import pytest
+from gunicorn.config import Config
+from gunicorn.http.wsgi import Response
 
 from testing.apps import clear_app
 from testing.serving import nginx_or_skip
-from webui.serving import launcher, nginx, wsgi
+from webui.serving import launcher, nginx, onewrite, reload, wsgi
 from webui.serving.errors import ServeError
 from webui.serving.settings import INSTANCE_ENV, app_spec, resolve
 
@@ -98,13 +100,20 @@ def test_rendered_configuration(tmp_path, clean_environment):
         "client_max_body_size 1000;",
         "proxy_request_buffering on;",
         "proxy_buffering on;",
-        f"server unix:{tmp_path}/run/gunicorn.sock fail_timeout=0;",
+        "proxy_next_upstream error timeout non_idempotent;",
+        "proxy_next_upstream_tries 3;",
+        "proxy_next_upstream_timeout 60s;",
         "listen 127.0.0.1:9001;",
         'proxy_set_header Content-Length "1001";',
         'proxy_set_header X-Forwarded-Prefix "";',
         "error_page 413 = @too_large;",
     ):
         assert expected in directives, expected
+    # The one socket three times, never marked down: a request whose worker went away is tried again on it.
+    upstream = re.search(r"upstream gunicorn \{(.*?)\}", text, re.S).group(1)
+    assert [line.strip() for line in upstream.splitlines() if line.strip()] == [
+        f"server unix:{tmp_path}/run/gunicorn.sock max_fails=0;"
+    ] * nginx.UPSTREAM_TRIES
     assert ("user root;" in directives) == (os.geteuid() == 0)
     assert re.findall(r"^\s*(?:client_body|proxy|fastcgi|uwsgi|scgi)_temp_path (\S+);", text, re.M) == [
         f"{tmp_path}/run/{name}" for name in nginx.TEMP_DIRS
@@ -157,6 +166,85 @@ def test_gunicorn_reads_its_configuration(tmp_path):
         "control_socket_disable": "True",
     }
     assert printed["on_reload"] == "<on_reload()>"  # ours, not gunicorn's default
+    assert printed["post_fork"] == "<post_fork()>"  # ours: one write per answer (webui.serving.onewrite)
+
+
+@pytest.mark.parametrize(
+    ("status", "output", "ok", "line"),
+    [
+        (
+            0,
+            "kb/covid19: version 40b0faab1581 (1.0.0) is now active\n",
+            True,
+            "KB reload: kb/covid19: version 40b0faab1581 (1.0.0) is now active",
+        ),
+        (0, "", True, "KB reload: done"),
+        (
+            1,
+            "refused:\n  rules.yaml:27:9: unknown symptom GC99\n\n",
+            False,
+            "KB reload refused (exit 1): refused: | rules.yaml:27:9: unknown symptom GC99; the workers keep the "
+            "active version",
+        ),
+        (2, "", False, "KB reload refused (exit 2): no output; the workers keep the active version"),
+    ],
+)
+def test_a_reloads_outcome_is_one_line(status, output, ok, line):
+    assert reload.outcome(status, output) == reload.Outcome(ok, line)
+
+
+def test_a_refused_reload_names_ten_problem_lines_at_most():
+    output = "".join(f"kb.yaml:{n}:1: problem {n}\n" for n in range(1, 30))
+    line = reload.outcome(1, output).line
+    assert line.count("kb.yaml:") == reload.MAX_PROBLEMS and "problem 10 |" not in line and "problem 10;" in line
+
+
+def test_the_reload_command_names_the_instance_folder(tmp_path):
+    assert reload.command(str(tmp_path))[1:] == ["-m", "flask", "--app", app_spec(str(tmp_path)), "kb", "reload"]
+
+
+class _Request:
+    """What gunicorn's Response reads of its request: an HTTP/1.0 POST, as nginx sends it."""
+
+    version = (1, 0)
+    method = "POST"
+    headers: tuple = ()
+
+    def should_close(self) -> bool:
+        return True
+
+
+class _Wire:
+    """The socket's side of a response: each sendall call gunicorn makes."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("parts", "length", "writes"),
+    [
+        ([b"whole"], "5", [b"whole"]),
+        ([b"ab", b"cd"], "4", [b"ab", b"cd"]),  # only the first part goes with the headers
+        ([b""], "0", [b""]),
+        ([b"abcdef"], "3", [b"abc"]),  # gunicorn's own rule: never more than Content-Length
+    ],
+)
+def test_a_responses_headers_leave_with_its_first_body_part(parts, length, writes):
+    onewrite.install()
+    onewrite.install()  # once per process, however often the hook runs
+    wire = _Wire()
+    response = Response(_Request(), wire, Config())
+    response.start_response("201 CREATED", [("Content-Type", "application/json"), ("Content-Length", length)])
+    for part in parts:
+        response.write(part)
+    response.close()
+    head, _, first = wire.writes[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 201 CREATED\r\n") and f"Content-Length: {length}".encode() in head
+    assert [first, *wire.writes[1:]] == writes
 
 
 def test_the_flask_app_spec_names_the_instance_folder():
