@@ -26,9 +26,10 @@ from webui.i18n import current_lang
 from webui.security import no_store, render_private
 
 bp = Blueprint("results", __name__, url_prefix="/r")
-# One submission, one result: a form posted again goes to its first receipt; forms get a fresh key.
+# One submission, one result: a form posted again goes to its first receipt; a form gets a fresh key, which
+# it keeps while it is shown again after its own post (webui.submissions.form_key).
 bp.before_app_request(submissions.repeat_goes_to_first_receipt)
-bp.add_app_template_global(submissions.new_key, "submission_key")
+bp.add_app_template_global(submissions.form_key, "submission_key")
 
 
 def keep(req: dict, for_other: bool, clear: str | None = None, version: str | None = None):

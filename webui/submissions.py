@@ -1,6 +1,9 @@
 """One submission, one result: the idempotency keys of the web forms and of the API.
 
-A consultation form carries a random key in a hidden field, made when the form is rendered; the API takes
+A consultation form carries a random key in a hidden field, made when the form is first rendered and kept
+when the same form is shown again after its post (a 503 while the database was away, a refused answer, an
+expired CSRF token): the post may have been stored even though its answer never arrived, and sending the
+form again must then give that first receipt, not a second row. The API takes
 the ``Idempotency-Key`` header of draft-ietf-httpapi-idempotency-key-header (the IETF HTTPAPI working
 group's "The Idempotency-Key HTTP Header Field", section 2). :mod:`webui.store` keeps an HMAC of the key
 with the row, so a key lives exactly as long as its result (the retention period). Keys are scoped before
@@ -34,8 +37,18 @@ class BadKeyError(ValueError):
 
 
 def new_key() -> str:
-    """A fresh form key (144 random bits); templates call it as ``submission_key()``."""
+    """A fresh form key (144 random bits)."""
     return secrets.token_urlsafe(store.TOKEN_BYTES)
+
+
+def form_key() -> str:
+    """The key of the form being rendered (templates call it as ``submission_key()``): the key this request
+    posted when a consultation form is shown again in answer to its own post, else a fresh one."""
+    if request.method == "POST" and request.blueprint in FORMS:
+        posted = request.form.get(FIELD)
+        if isinstance(posted, str) and FORM_KEY.fullmatch(posted):
+            return posted
+    return new_key()
 
 
 def from_form(form: MultiDict) -> str | None:
@@ -68,8 +81,8 @@ def repeat_goes_to_first_receipt():
     """Before a consultation form's post is handled: a post of a submission already stored (a second
     click, a reload of the post) goes to the first post's receipt; nothing is run or stored again.
 
-    Registered app-wide after the CSRF check (see :mod:`webui.results`). One rendered form is one
-    submission: the key is made afresh each time the form is shown.
+    Registered app-wide after the CSRF check (see :mod:`webui.results`). One form is one submission: its
+    key is made when the form is first shown and kept while the same form is shown again (:func:`form_key`).
     """
     if request.method != "POST" or request.blueprint not in FORMS:
         return None
