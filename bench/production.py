@@ -83,6 +83,9 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _tree_cpu(pid: int) -> float:
+    """CPU seconds of the tree: each live process's own, plus what its children that ended had used (a
+    gunicorn worker restarted after ``max_requests`` is reaped by its master, whose cutime/cstime then hold
+    it; without them the tree's total would drop when a worker is replaced)."""
     total = 0.0
     for each in _descendants(pid):
         try:
@@ -91,7 +94,7 @@ def _tree_cpu(pid: int) -> float:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 
