@@ -311,3 +311,32 @@ def problem_field(problem: Located, span: tuple[int, int], places: Mapping[tuple
     if not before:
         return ()
     return max(before)[2]
+
+
+def append(text: str, name: str, section: str, new: Mapping[str, Any]) -> str:
+    """``text`` with a new item at the end of list ``section`` (written like the items before it)."""
+    data = _read(text, name)
+    lines = text.splitlines()
+    node = data[section]
+    last = len(node) - 1 if isinstance(node, list) else -1
+    if not isinstance(node, yamlio.LList) or last < 0 or _block_keys(node[last], node.where(last)[0] - 1) is None:
+        start, end = _item_span(lines, data, section, None)
+        return _replace_whole(lines, text, data, section, None, start, end, [*plain(node or []), plain(new)])
+    start, end = _item_span(lines, data, section, last)
+    col = node.where(last)[1] - 1
+    dumped = _dump(plain(new))
+    item = [lines[start][:col] + dumped[0]] + [" " * col + line for line in dumped[1:]]
+    return _join(lines[:end] + item + lines[end:], text)
+
+
+def remove(text: str, name: str, section: str, index: int) -> str:
+    """``text`` without item ``index`` of list ``section`` (an emptied list is written ``[]``)."""
+    data = _read(text, name)
+    lines = text.splitlines()
+    node = data[section]
+    if len(node) == 1 or _block_keys(node[index], node.where(index)[0] - 1) is None:
+        rest = [plain(entry) for i, entry in enumerate(node) if i != index]
+        start, end = _item_span(lines, data, section, None)
+        return _replace_whole(lines, text, data, section, None, start, end, rest)
+    start, end = _item_span(lines, data, section, index)
+    return _join(lines[:start] + lines[end:], text)

@@ -114,3 +114,21 @@ def test_a_problem_falls_on_the_field_at_its_line_and_column():
         None,
         None,
     ]
+
+
+def test_an_item_is_appended_like_the_others_and_removed():
+    text = FILES["rules.yaml"]
+    rule = {"id": "R28", "if": {"any": ["GC01", "GC02"]}, "then": "PC01", "cf": Decimal("-0.2"), "source": "pakar x"}
+    added = edit.append(text, "rules.yaml", "rules", rule)
+    assert added.splitlines()[-6:] == [
+        "  - id: R28",
+        "    if:",
+        "      any: [GC01, GC02]",
+        "    then: PC01",
+        "    cf: -0.2",
+        "    source: pakar x",
+    ]
+    assert edit.remove(added, "rules.yaml", "rules", 27) == text
+    assert edit.remove("groups:\n  - {code: a}\n# end\nother: 1\n", "x.yaml", "groups", 0) == (
+        "groups: []\n# end\nother: 1\n"
+    )

@@ -446,11 +446,11 @@ def file_editor(version: str, name: str):
     return redirect(url_for("staff.kb_file", version=saved.version.hash, name=name), 303)
 
 
-def _item_page(info, ref: edit.ItemRef, node, text: str, extra: list[str], status: int = 200):
+def _item_page(info, ref: edit.ItemRef, node, text: str, extra: list[str], status: int = 200, new: bool = False):
     """The item's form with every problem of the item next to its field (by line) or above the form."""
     try:
         span, lines = edit.field_lines(text, ref.file, ref.section, ref.index)
-    except kb.KBError:
+    except (kb.KBError, IndexError):  # a new item the text does not hold yet
         span, lines = (0, -1), {}
     kept = [line for _level, line, _loc in _problems(info)]
     general: list[str] = []
@@ -473,6 +473,7 @@ def _item_page(info, ref: edit.ItemRef, node, text: str, extra: list[str], statu
             "staff/kb_item.html",
             info=info,
             ref=ref,
+            new=new,
             node=node,
             general=general,
             others=others,
@@ -520,3 +521,54 @@ def item_editor(version: str, name: str, section: str, index: int | None = None)
     if index is None:
         return redirect(url_for("staff.kb_section", **target), 303)
     return redirect(url_for("staff.kb_item", index=index, **target), 303)
+
+
+@bp.route("/kb/<version>/items/<name>/<section>/new", methods=["GET", "POST"], endpoint="kb_item_new")
+@require_role(ENGINEER)
+def item_new(version: str, name: str, section: str):
+    """A new item at the end of a list section of a file: the same form, empty; saving runs the checks."""
+    info = kbworkflow.get(version)
+    files = kbworkflow.files(info.hash)
+    refs = [r for r in edit.items(files) if (r.file, r.section) == (name, section)] if name in files else []
+    if not refs or refs[0].index is None:
+        return _render("staff/missing.html"), 404
+    text = files[name]
+    ref = edit.ItemRef(name, section, len(refs), "", refs[-1].line)
+    node = kbforms.form_for(section)
+    if request.method == "GET":
+        return _item_page(info, ref, node, text, [], new=True)
+    form = NoteForm()
+    value = kbforms.read(node, request.form, {k: str(v) for k, v in INPUT_ERRORS.items()})
+    if not form.validate_on_submit() or kbforms.has_errors(node) or not isinstance(value, dict):
+        return _item_page(info, ref, node, text, [], 400, new=True)
+    new_text = edit.append(text, name, section, value)
+    try:
+        saved = _save(info.hash, {name: new_text}, form.note.data or "")
+    except KBRejectedError as exc:
+        flash(_say(exc))
+        return _item_page(info, ref, node, new_text, list(exc.problems), 422, new=True)
+    _saved_flash(saved)
+    return redirect(
+        url_for("staff.kb_item", version=saved.version.hash, name=name, section=section, index=ref.index), 303
+    )
+
+
+@bp.post("/kb/<version>/items/<name>/<section>/<int:index>/remove", endpoint="kb_item_remove")
+@require_role(ENGINEER)
+def item_remove(version: str, name: str, section: str, index: int):
+    """Remove an item from its list; refused (nothing stored) when the KB no longer loads without it."""
+    info = kbworkflow.get(version)
+    files = kbworkflow.files(info.hash)
+    ref = edit.find(files, name, section, index) if name in files else None
+    if ref is None:
+        return _render("staff/missing.html"), 404
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired or was not complete. Try again."))
+        return redirect(url_for("staff.kb_item", version=info.hash, name=name, section=section, index=index), 303)
+    try:
+        saved = _save(info.hash, {name: edit.remove(files[name], name, section, index)}, form.note.data or "")
+    except KBRejectedError as exc:
+        return _render("staff/kb_refused.html", refusal=_say(exc), problems=exc.problems), 422
+    _saved_flash(saved)
+    return redirect(url_for("staff.kb_items", version=saved.version.hash), 303)

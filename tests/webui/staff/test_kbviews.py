@@ -9,6 +9,7 @@ editor, the form editor's errors next to their fields, import, export and diff. 
 
 from __future__ import annotations
 
+import html as html_lib
 import io
 import re
 import zipfile
@@ -89,7 +90,7 @@ def _rows(html: str, element_id: str) -> list[list[str]]:
 def _text(html: str, element_id: str) -> str:
     match = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|ul|table|div)>', html, re.S)
     assert match, element_id
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip())
 
 
 @pytest.fixture
@@ -335,3 +336,37 @@ def test_import_export_and_diff(staff_app, eko):
     assert '<span class="kb-del">-    cf: 1.0</span>' in page and '<span class="kb-add">+    cf: 0.8</span>' in page
     assert eko.client.get("/staff/kb/diff?old=abc&new=def").status_code == 404
     assert eko.client.get("/staff/kb/0123456789ab").status_code == 404
+
+
+def test_an_item_is_added_and_removed_through_the_form_editor(staff_app, eko):
+    first = _active(staff_app)
+    url = f"/staff/kb/{first}/items/symptoms.yaml/symptoms/new"
+    fields = form(eko.page(url + "?lang=en"), None)
+    assert (fields["f.code"], fields["f.cf"], fields["f.name.id"]) == ("", "", "")
+    new = {
+        "f.code": "GC21",
+        "f.name.id": "Lelah",
+        "f.name.en": "Tiredness",
+        "f.question.id": "Apakah Anda merasa sangat lelah?",
+        "f.question.en": "Do you feel very tired?",
+        "f.category": "general",
+        "f.cf": "0.4",
+        "f.source": "pakar assumption",
+    }
+    # An undeclared source: refused, the problem beside the source field, nothing stored.
+    refused = eko.post(url + "?lang=en", {**fields, **new, "f.source": "nowhere"}, 422).get_data(as_text=True)
+    assert re.findall(r'<p class="field-error" id="([\w-]+)-error">', refused) == ["f-source"]
+    saved = eko.post(url + "?lang=en", {**fields, **new})
+    draft = _version_of(saved)
+    assert saved.headers["Location"].endswith(f"/staff/kb/{draft}/items/symptoms.yaml/symptoms/20")
+    assert _items(eko.page(f"/staff/kb/{draft}?lang=en")) == ["symptom GC21 added"]
+    # Removing it gives back the first version's content (nothing new is stored).
+    token = form(eko.page("/staff/kb/"), "/staff/logout")["csrf_token"]
+    removed = eko.post(f"/staff/kb/{draft}/items/symptoms.yaml/symptoms/20/remove?lang=en", {"csrf_token": token})
+    assert removed.headers["Location"].endswith(f"/staff/kb/{first}/edit")
+    # A symptom the rules use cannot be removed: refused with the problems, nothing stored.
+    page = eko.post(f"/staff/kb/{first}/items/symptoms.yaml/symptoms/2/remove?lang=en", {"csrf_token": token}, 422)
+    assert "rules.yaml:27:5: rules[2].if: unknown symptom or finding 'GC03'" in _text(
+        page.get_data(as_text=True), "refused-problems"
+    )
+    assert len(re.findall(r'<tr id="version-', eko.page("/staff/kb/"))) == 2
