@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
+from typing import Any
 
 import click
 from flask import current_app
@@ -30,20 +31,33 @@ BATCH = 2000
 """Rows read from the database at a time."""
 
 
-def stored(old: KnowledgeBase, now: datetime | None = None) -> Iterator[rules_impact.Stored]:
-    """Every stored consultation within retention, oldest first; the stored result only where ``old`` itself
-    answered it (the only rows whose result stands for ``old``'s outcome)."""
+def stored(
+    old: KnowledgeBase, scope: rules_impact.Reach | None = None, now: datetime | None = None
+) -> Iterator[rules_impact.Stored]:
+    """Every stored consultation within retention, oldest first, with its stored result where ``old`` itself
+    answered it (the only results that stand for ``old``'s outcome) and ``scope`` reaches it (no other
+    result is read: a row's result is the largest part of it)."""
     days = int(current_app.config.get("RETENTION_DAYS", 30))
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=days)
     short = old.short_version
     query = (
-        select(Consultation.key, Consultation.kb_version, Consultation.request, Consultation.result)
+        select(Consultation.key, Consultation.kb_version, Consultation.request)
         .where(Consultation.created_at >= cutoff)
         .order_by(Consultation.created_at, Consultation.key)
-        .execution_options(yield_per=BATCH)
     )
-    for key, version, request, result in db.session.execute(query):
-        yield rules_impact.Stored(key, request, version, result if version == short else None)
+    rows = db.session.execute(query.execution_options(yield_per=BATCH)).partitions(BATCH)
+    for batch in rows:
+        wanted = [
+            key for key, version, request in batch if version == short and (scope is None or scope.reaches(request))
+        ]
+        results: dict[str, Any] = {}
+        if wanted:
+            found = db.session.execute(
+                select(Consultation.key, Consultation.result).where(Consultation.key.in_(wanted))
+            )
+            results = {key: result for key, result in found}
+        for key, version, request in batch:
+            yield rules_impact.Stored(key, request, version, results.get(key))
 
 
 def run(
@@ -61,7 +75,10 @@ def run(
         threshold = parse_threshold(cfg.get("IMPACT_CF_THRESHOLD", "0.05"))
     if processes is None:
         processes = int(cfg.get("IMPACT_PROCESSES", 2))
-    return rules_impact.replay(stored(old), old, new, threshold=threshold, processes=processes, progress=progress)
+    scope = rules_impact.reach(old, new)
+    return rules_impact.replay(
+        stored(old, scope), old, new, threshold=threshold, processes=processes, progress=progress, scope=scope
+    )
 
 
 def parse_threshold(value) -> Fraction:

@@ -41,7 +41,7 @@ def test_impact_counts_what_would_change(app, stored):
     # transition line follows: no advice, diagnosis or triage level changes, only CFs.
     assert lines[-2:] == [
         "3 stored consultation(s), 3 distinct request(s), 2 within the change's reach: 1 would change (2 replays,"
-        " 3 outcomes from stored results)",
+        " 2 outcomes from stored results)",
         "by kind (CF changes over 0.05): cf 1",
     ]
     assert "GC03" not in result.output  # counts only: no answers on the terminal
