@@ -146,9 +146,36 @@ def _where(exc: yaml.MarkedYAMLError):
     return exc.problem_mark or exc.context_mark
 
 
+# How PyYAML counts lines (yaml.reader.Reader.forward): a CR followed by LF is one break.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """The (line, col) of character ``index`` of ``text``, both from 1, as PyYAML's marks count them."""
+    breaks = list(_LINE_BREAK.finditer(text, 0, index))
+    return len(breaks) + 1, index - (breaks[-1].end() if breaks else 0) + 1
+
+
+def _unreadable(exc: yaml.reader.ReaderError, text: str, path: str) -> Problem:
+    """A character YAML allows nowhere (a control character, a lone surrogate), at the place it stands."""
+    line, col = _position(text, exc.position)
+    return Problem(
+        path,
+        line,
+        col,
+        "",
+        f"character U+{exc.character:04X} may not appear in a YAML file (a control character or a lone surrogate)",
+        "delete it; in a double-quoted text an escape such as \\x07 may stand for it",
+    )
+
+
 def read(text: str, path: str):
     """Parse one YAML document; return ``(data, problems)``. A syntax error becomes a single problem."""
-    loader = _Loader(text, path)
+    try:
+        # PyYAML checks a text's characters as soon as it is given one, before any parsing.
+        loader = _Loader(text, path)
+    except yaml.reader.ReaderError as exc:
+        return None, [_unreadable(exc, text, path)]
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:

@@ -547,6 +547,11 @@ scale:
         id="not-utf8",
     ),
     pytest.param(
+        {"rules.yaml": ONE_RULE.replace("source: src", "source: s\x07rc")},
+        [("kb/rules.yaml:6", "", ["rules.yaml:6:14:", "character U+0007 may not appear in a YAML file", "delete it"])],
+        id="control-character",
+    ),
+    pytest.param(
         {"meta.yaml": KB_YAML},
         [("kb/meta.yaml:1", "kb", ["section 'kb' is declared twice", "first in kb/kb.yaml", "keep a single one"])],
         id="kb-section-twice",
