@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from testing.browser import DESKTOP, axe_violations, choose_language
+from testing.browser import DESKTOP, LANGS, axe_violations, choose_language
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN, ENGINEER, EXPERT = "kb-admin", "kb-engineer", "kb-expert"
@@ -197,3 +197,47 @@ def test_the_knowledge_base_path_through_the_staff_pages(new_page, base_url, adm
     for action in ("version.edit", "version.approve", "version.publish", "version.rollback"):
         assert action in actions
     assert found == {path: [] for path in found}
+
+
+@pytest.fixture(scope="module")
+def everyone(live_app):
+    """An account with all three roles (every button and editor shows), made as the CLI makes one."""
+    from webui.staff import accounts
+
+    with live_app.app_context():
+        if accounts.find("kb-all") is None:
+            accounts.create("kb-all", ["admin", "engineer", "expert"], PASSWORD, actor="cli")
+    yield "kb-all"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_kb_pages_pass_axe_in_both_languages(new_page, base_url, everyone, axe, lang):
+    page = new_page(**DESKTOP)
+    page.goto(f"{base_url}/staff/login")
+    choose_language(page, lang)
+    page.locator("#name").fill(everyone)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.staff-form button[type=submit]").click()
+    expect(page).to_have_url(f"{base_url}/staff/")
+    page.goto(f"{base_url}/staff/kb/")
+    active = page.locator("#versions tr[data-active=true] th a").get_attribute("href")
+    paths = [
+        "/staff/kb/",
+        active,
+        f"{active}/edit",
+        f"{active}/items/symptoms.yaml/symptoms/2",
+        f"{active}/items/rules.yaml/rules/0",
+        f"{active}/items/triage.yaml/triage",
+        f"{active}/items/kb.yaml/kb",
+        f"{active}/items/emergency.yaml/emergency",
+        f"{active}/items/symptoms.yaml/symptoms/new",
+        f"{active}/files/triage.yaml",
+    ]
+    found = {}
+    for path in paths:
+        page.goto(f"{base_url}{path}")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("h1")).to_have_count(1)
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        found[path] = axe_violations(page, axe)
+    assert found == {path: [] for path in paths}
