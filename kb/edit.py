@@ -38,7 +38,7 @@ class ItemRef:
 
 
 @dataclass(frozen=True)
-class Located:
+class ProblemAt:
     """A problem line of the loader, the verifier or the stored cases, parsed: file, line and the text."""
 
     file: str
@@ -52,12 +52,12 @@ _PROBLEM = re.compile(
 )
 
 
-def parse_problem(line: str) -> Located | None:
+def parse_problem(line: str) -> ProblemAt | None:
     """A ``file:line[:col]: text`` line parsed, or None when it names no file and line."""
     match = _PROBLEM.match(line.strip())
     if match is None:
         return None
-    return Located(match["file"], int(match["line"]), match["text"], int(match["col"] or 0))
+    return ProblemAt(match["file"], int(match["line"]), match["text"], int(match["col"] or 0))
 
 
 def _read(text: str, name: str):
@@ -300,7 +300,7 @@ def field_lines(
     return (start + 1, end), found
 
 
-def problem_field(problem: Located, span: tuple[int, int], places: Mapping[tuple, tuple[int, int]]) -> tuple | None:
+def problem_field(problem: ProblemAt, span: tuple[int, int], places: Mapping[tuple, tuple[int, int]]) -> tuple | None:
     """The key path a problem falls on within an item (the last key that starts at or before its line and
     column), () for the item as a whole, or None when the problem is outside the item."""
     first, last = span

@@ -89,9 +89,9 @@ def test_an_item_in_flow_style_is_written_whole():
     [
         (
             "rules.yaml:18:5: rules[0].then: unknown hypothesis",
-            edit.Located("rules.yaml", 18, "rules[0].then: unknown hypothesis", 5),
+            edit.ProblemAt("rules.yaml", 18, "rules[0].then: unknown hypothesis", 5),
         ),
-        ("cases.yaml:570: case cf-single failed: x", edit.Located("cases.yaml", 570, "case cf-single failed: x")),
+        ("cases.yaml:570: case cf-single failed: x", edit.ProblemAt("cases.yaml", 570, "case cf-single failed: x")),
         ("error: no file [code]", None),
     ],
 )
@@ -104,7 +104,7 @@ def test_a_problem_falls_on_the_field_at_its_line_and_column():
     span, places = edit.field_lines(text, "symptoms.yaml", "symptoms", 2)
     assert span == (48, 60)
     assert (places[("cf",)], places[("name", "en")]) == ((59, 5), (49, 37))
-    at = lambda line, col=0: edit.problem_field(edit.Located("symptoms.yaml", line, "", col), span, places)  # noqa: E731
+    at = lambda line, col=0: edit.problem_field(edit.ProblemAt("symptoms.yaml", line, "", col), span, places)  # noqa: E731
     assert [at(59, 5), at(49, 37), at(49, 12), at(49, 11), at(48, 5), at(61, 5), at(47)] == [
         ("cf",),
         ("name", "en"),

@@ -190,8 +190,10 @@ def _allowed(info: kbworkflow.VersionInfo) -> Allowed:
 
 
 def _impact(info: kbworkflow.VersionInfo):
-    """The impact against the active version, or None (it is the active one, or it does not load)."""
-    if info.active or info.state == kbworkflow.RETIRED:
+    """The impact against the active version of a draft or an approved version (what review and publishing
+    decide on), or None (another state, or it does not load). It replays every stored consultation: the
+    staff API and ``flask kb impact`` give it for any version."""
+    if info.active or info.state not in (kbworkflow.DRAFT, kbworkflow.APPROVED):
         return None
     try:
         return kbworkflow.impact(info.hash)
@@ -199,7 +201,7 @@ def _impact(info: kbworkflow.VersionInfo):
         return None
 
 
-def _problems(info: kbworkflow.VersionInfo) -> list[tuple[str, str, edit.Located | None]]:
+def _problems(info: kbworkflow.VersionInfo) -> list[tuple[str, str, edit.ProblemAt | None]]:
     """The version's kept check as (level, located line) pairs: errors, failing cases, warnings."""
     check = info.check or {}
     out = []
@@ -390,7 +392,7 @@ def _in_file(line: str, name: str) -> bool:
     return located is not None and located.file == name
 
 
-def _located(lines, name: str) -> list[tuple[str, edit.Located | None]]:
+def _located(lines, name: str) -> list[tuple[str, edit.ProblemAt | None]]:
     """The problem lines of file ``name``, each with its parsed place."""
     return [(line, edit.parse_problem(line)) for line in lines if _in_file(line, name)]
 
