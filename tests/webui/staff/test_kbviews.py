@@ -370,3 +370,29 @@ def test_an_item_is_added_and_removed_through_the_form_editor(staff_app, eko):
         page.get_data(as_text=True), "refused-problems"
     )
     assert len(re.findall(r'<tr id="version-', eko.page("/staff/kb/"))) == 2
+
+
+def test_a_large_file_is_saved_and_a_draft_checked_again_and_retired(staff_app, eko):
+    first = _active(staff_app)
+    url = f"/staff/kb/{first}/files/cases.yaml"
+    fields = form(eko.page(url), url)
+    # Over a consultation's MAX_CONTENT_LENGTH (64 KiB): the KB pages take up to KB_UPLOAD_MAX_BYTES.
+    note = " ".join(f"note{i:05d}" for i in range(7000))
+    text = fields["text"].replace("  - id: T3-R1\n", f"  - id: T3-R1\n    note: {note}\n", 1)
+    assert len(text.encode()) > 64 * 1024
+    draft = _version_of(eko.post(url, {**fields, "text": text}))
+    assert kbfiles(staff_app, draft)["cases.yaml"] == text
+    page = eko.page(f"/staff/kb/{draft}?lang=en")
+    assert [f["disabled"] for f in forms(page) if f["action"] == f"/staff/kb/{draft}/retire"] == [[]]
+    eko.step(f"/staff/kb/{draft}/check")
+    assert _flashes(eko.page(f"/staff/kb/{draft}?lang=en")) == ["Check done."]
+    eko.step(f"/staff/kb/{draft}/retire")
+    page = eko.page(f"/staff/kb/{draft}?lang=en")
+    assert _flashes(page) == ["Retired."]
+    assert '<span class="kb-state kb-state-retired">retired</span>' in page
+    # A retired version offers neither approval nor publishing, and the active one cannot be retired.
+    assert {f["action"] for f in forms(page)} & {f"/staff/kb/{draft}/approve", f"/staff/kb/{draft}/publish"} == set()
+    eko.step(f"/staff/kb/{first}/retire")
+    assert _flashes(eko.page(f"/staff/kb/{first}?lang=en")) == [
+        f"Version {first[:12]} is the active one; publish another version first."
+    ]
