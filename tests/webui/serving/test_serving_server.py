@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 ALL_NO = {"Q1": "tidak", "Q2": "tidak", "Q3": "tidak", "Q4": "tidak", "Q5": "tidak", "Q6": "tidak"}
 JSON = {"Content-Type": "application/json"}
+CONSULTATIONS = "/api/v1/consultations"
 RECEIPT = re.compile(r"/r/([A-Za-z0-9_-]{24})$")
 
 
@@ -232,31 +233,107 @@ def test_a_busy_port_is_one_line_and_exit_1(tmp_path):
             assert "Traceback" not in server.text()
 
 
-def test_sighup_refuses_a_broken_kb_then_takes_a_good_one_in_every_worker(tmp_path):
-    pytest.importorskip("webui.kbreload", reason="the KB reload (webui.kbreload) has not landed yet")
+def test_sighup_refuses_a_broken_kb_then_takes_a_good_one_in_every_worker_without_a_restart(tmp_path):
     kb_dir = copy_bundled_kb(tmp_path / "kb")
     kb_yaml = kb_dir / "kb.yaml"
     good = kb_yaml.read_text(encoding="utf-8")
     with production_server(tmp_path, PAKAR_KB_PATH=str(kb_dir)) as server:
         before = json.loads(server.get("/healthz")[2])["kb"]
+        workers = server.workers()
 
-        # A KB that does not load: refused, the workers restart and still answer from the same version.
+        # A KB that does not load: refused with its file:line problem, one line; nothing restarts or changes.
         replace_in(kb_yaml, "kb:", "kb: [unclosed", 1)
         server.send(signal.SIGHUP)
         _wait_for(lambda: "KB reload refused" in server.text(), "the reload's refusal in the log")
-        _wait_for(lambda: server.text().count("Booting worker") >= 4, "two new workers")
+        (refused,) = [line for line in server.text().splitlines() if "KB reload refused" in line]
+        assert re.search(r"serve: KB reload refused \(exit 1\): .*kb\.yaml:\d+", refused)
         answers = [server.get("/healthz") for _ in range(8)]
         assert [(status, json.loads(body)["kb"]) for status, _, body in answers] == [(200, before)] * 8
         assert _consultation(server)["url"]
 
-        # A good change: every worker switches to it (within KB_POLL_SECONDS of the reload).
+        # A good change: every worker switches to it (within KB_POLL_SECONDS of the reload), the same workers.
         kb_yaml.write_text(good.replace('version: "1.0.0"', 'version: "1.0.1"', 1), encoding="utf-8")
         server.send(signal.SIGHUP)
-        _wait_for(lambda: "KB reload: " in server.text(), "the reload's outcome in the log")
-        _wait_for(lambda: server.text().count("Booting worker") >= 6, "two more new workers")
-        _wait_for(lambda: json.loads(server.get("/healthz")[2])["kb"] != before, "the new version served")
-        seen = {json.loads(server.get("/healthz")[2])["kb"] for _ in range(16)}
+        _wait_for(lambda: "serve: KB reload: " in server.text(), "the reload's outcome in the log")
+        # (Versions as consultations name them: /healthz tells the version a worker last served.)
+        _wait_for(lambda: _consultation(server)["kb_version"] != before, "the new version served")
+        seen = {_consultation(server)["kb_version"] for _ in range(16)}
         assert len(seen) == 1 and seen != {before}
+        assert server.workers() == workers and "Booting worker" not in server.text().split("SIGHUP", 1)[1]
+        assert server.process.poll() is None
+        assert server.stop() == 0
+
+
+class _Stream:
+    """Clients posting consultations, each with an Idempotency-Key of its own, until stopped; every answer's
+    status is counted (None: no HTTP answer), and each 201's receipt is kept."""
+
+    def __init__(self, server, clients: int = 4) -> None:
+        self.server = server
+        self.stop = threading.Event()
+        self.statuses: list[int | None] = []
+        self.receipts: list[str] = []
+        self.threads = [threading.Thread(target=self._post, args=(n,)) for n in range(clients)]
+
+    def _post(self, client: int) -> None:
+        body = json.dumps({"mode": "screening", "emergency": False, "answers": ALL_NO}).encode()
+        sent = 0
+        while not self.stop.is_set():
+            sent += 1
+            headers = {**JSON, "Idempotency-Key": f"stream-{client}-{sent}"}
+            try:
+                status, _headers, answer = self.server.request("POST", CONSULTATIONS, body=body, headers=headers)
+            except (OSError, http.client.HTTPException):
+                status, answer = None, b""
+            self.statuses.append(status)
+            if status == 201:
+                self.receipts.append(RECEIPT.search(json.loads(answer)["url"]).group(0))
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=120)
+
+    def answered(self) -> int:
+        return len(self.statuses)
+
+
+def test_kill_9_of_workers_under_a_stream_of_posts_gives_no_5xx_and_no_lost_receipt(tmp_path):
+    with production_server(tmp_path, PAKAR_RATELIMIT_ENABLED="false") as server:
+        with _Stream(server) as stream:
+            for _kill in range(4):
+                _wait_for(lambda: len(server.workers()) == 2, "two workers")
+                answered = stream.answered()
+                _wait_for(lambda: stream.answered() >= answered + 20, "answers before the kill", 60)  # noqa: B023
+                os.kill(server.workers()[0], signal.SIGKILL)
+            _wait_for(lambda: len(server.workers()) == 2, "the last worker respawned")
+            answered = stream.answered()
+            _wait_for(lambda: stream.answered() >= answered + 20, "answers after the last kill", 60)
+        assert server.text().count("was sent SIGKILL") == 4
+        # Every post answered 201 (nginx passed the ones a dying worker held to another one), each receipt reads.
+        assert {status for status in stream.statuses} == {201}
+        assert [server.get(receipt)[0] for receipt in stream.receipts] == [200] * len(stream.receipts)
+        assert server.stop() == 0
+
+
+def test_sighup_to_gunicorn_itself_reloads_and_restarts_the_workers_without_a_5xx(tmp_path):
+    with production_server(tmp_path, PAKAR_RATELIMIT_ENABLED="false") as server:
+        before = frozenset(server.workers())
+        with _Stream(server) as stream:
+            answered = stream.answered()
+            _wait_for(lambda: stream.answered() >= answered + 20, "answers before the SIGHUP", 60)
+            os.kill(server.pid("gunicorn"), signal.SIGHUP)
+            _wait_for(lambda: "KB reload: " in server.text(), "the hook's reload in the log", 180)
+            _wait_for(lambda: len(server.workers()) == 2 and not before & set(server.workers()), "new workers", 240)
+            answered = stream.answered()
+            _wait_for(lambda: stream.answered() >= answered + 20, "answers from the new workers", 60)
+        assert {status for status in stream.statuses} == {201}
+        assert [server.get(receipt)[0] for receipt in stream.receipts] == [200] * len(stream.receipts)
         assert server.process.poll() is None
         assert server.stop() == 0
 
