@@ -1,10 +1,20 @@
 """The staff API (``/api/v1``, bearer tokens): the audit log here; the KB versions' routes are added to
-this blueprint by the KB workflow's API module. Every route is guarded by ``require_token_role``."""
+this blueprint by the KB workflow's API module. Every route is guarded by ``require_token_role``.
+
+Query parameters are read as strictly as the OpenAPI document (webui/openapi.staff.json) describes them: a
+``?lang=`` we do not speak, or a count that is not a whole number, is refused with 400 JSON before anything
+else, as the public API refuses them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import re
 
+from flask import Blueprint, Response, abort, jsonify, request
+
+from kb.languages import DEFAULT_LANGUAGE, supported
+from rules import jsonbody
+from rules.messages import message
+from webui.api import error
 from webui.extensions import csrf
 from webui.staff import audit
 from webui.staff.auth import private, require_token_role
@@ -15,6 +25,40 @@ bp = Blueprint("staff_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_PER_PAGE = 500
+MAX_PAGE = 10**9  # past the last page gives the last page; this only keeps the database's OFFSET small
+DIGITS = re.compile(r"[0-9]+")  # ASCII only, as the document's patterns (str.isdigit would take '²')
+BIG = 18  # digits: more than any count here, read without int()'s limit on long texts
+
+
+def query_lang() -> str:
+    """The ``?lang=`` asked for when it is one we speak, else the default (Indonesian)."""
+    lang = request.args.get("lang")
+    return lang if supported(lang) else DEFAULT_LANGUAGE
+
+
+def refuse_unknown_lang() -> Response | None:
+    """A staff API blueprint's ``before_request``: a ``?lang=`` we do not speak is 400 ``bad_lang``."""
+    lang = request.args.get("lang")
+    if lang is None or supported(lang):
+        return None
+    return error(400, "bad_lang", message("bad_lang", DEFAULT_LANGUAGE, value=jsonbody.short(lang)))
+
+
+def whole_number(name: str, default: int, least: int = 1, most: int | None = None) -> int:
+    """The query parameter ``name`` as a whole number of at least ``least`` (``default`` when absent; at most
+    ``most``, larger asks get ``most``); anything else ends the request with 400 ``bad_number``."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    digits = raw.lstrip("0") or "0"
+    if not DIGITS.fullmatch(raw) or (len(digits) <= BIG and int(digits) < least):
+        text = message("bad_number", query_lang(), name=name, least=least, value=jsonbody.short(raw))
+        abort(error(400, "bad_number", text))
+    number = int(digits) if len(digits) <= BIG else 10**BIG
+    return number if most is None else min(number, most)
+
+
+bp.before_request(refuse_unknown_lang)
 
 
 @bp.after_request
@@ -22,16 +66,13 @@ def _private(response):
     return private(response)
 
 
-def _int_arg(name: str, default: int, most: int) -> int:
-    value = request.args.get(name, "")
-    return min(int(value), most) if value.isdigit() and int(value) > 0 else default
-
-
 @bp.get("/audit")
 @require_token_role(ADMIN)
 def audit_log():
     """The audit log, newest first, a page at a time (``?page=``, ``?per_page=`` up to 500)."""
-    shown = audit.page(_int_arg("page", 1, 10**9), _int_arg("per_page", audit.PER_PAGE, MAX_PER_PAGE))
+    shown = audit.page(
+        whole_number("page", 1, most=MAX_PAGE), whole_number("per_page", audit.PER_PAGE, most=MAX_PER_PAGE)
+    )
     return jsonify(
         {
             "events": [item.as_json() for item in shown.events],

@@ -17,6 +17,8 @@ does not load adds ``"problems"`` (its ``file:line:col`` lines) to the error.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from kb.languages import DEFAULT_LANGUAGE, supported
@@ -29,6 +31,7 @@ from webui.api import error
 from webui.errors import KBRejectedError, WorkflowError
 from webui.extensions import csrf
 from webui.kbimpact import parse_threshold
+from webui.staff.api import refuse_unknown_lang, whole_number
 from webui.staff.auth import api_user, private, require_token_role
 from webui.staff.roles import ADMIN, ENGINEER, EXPERT
 
@@ -39,12 +42,18 @@ csrf.exempt(bp)
 ZIP_TYPES = ("application/zip", "application/x-zip-compressed")
 IMPACT_LISTED = 100  # changed requests listed by default (the counts cover all); ?limit= up to IMPACT_LISTED_MAX
 IMPACT_LISTED_MAX = 10_000
+# ?threshold= as the document's pattern has it: a plain decimal from 0 to 1 (Fraction alone would also take
+# '1/2', '5e-2', other scripts' digits and spaces).
+THRESHOLD = re.compile(r"0(\.[0-9]*)?|1(\.0*)?|\.[0-9]+")
 
 
 @bp.before_request
 def _bigger_bodies() -> None:
     # A whole KB is some hundred kilobytes of YAML: more than a consultation's MAX_CONTENT_LENGTH allows.
     request.max_content_length = int(current_app.config.get("KB_UPLOAD_MAX_BYTES", 4 * 1024 * 1024))
+
+
+bp.before_request(refuse_unknown_lang)
 
 
 @bp.after_request
@@ -125,9 +134,10 @@ def impact(version: str):
     counts per kind of change and the changed requests (``?limit=``, default 100); ``?threshold=`` for CF
     changes (default: the IMPACT_CF_THRESHOLD setting)."""
     raw = request.args.get("threshold")
+    if raw is not None and not THRESHOLD.fullmatch(raw):
+        raise WorkflowError("bad_threshold")
     threshold = parse_threshold(raw) if raw is not None else None
-    limit = request.args.get("limit", "")
-    listed = min(int(limit), IMPACT_LISTED_MAX) if limit.isdigit() else IMPACT_LISTED
+    listed = whole_number("limit", IMPACT_LISTED, least=0, most=IMPACT_LISTED_MAX)
     report = kbworkflow.impact(version, request.args.get("against"), threshold=threshold)
     return jsonify(report.to_json(listed))
 
