@@ -134,9 +134,14 @@ def build(spec: Mapping[str, Any], path: tuple[str, ...] = (), required: bool = 
     return node
 
 
-def form_for(section: str) -> Node:
-    """The form of one item of ``section``."""
-    return build(item_schema(section), (), True)
+def form_for(section: str, value: Any = None) -> Node:
+    """The form of one item of ``section``. A section that is a map of named entries (``constants``) has one
+    group per entry of ``value`` (its entries' schema); new names are added in the file editor."""
+    spec = item_schema(section)
+    entries = spec.get("additionalProperties")
+    if not spec.get("properties") and isinstance(entries, Mapping) and isinstance(value, Mapping):
+        return Node((), "group", True, children=[build(entries, (str(key),), True) for key in value])
+    return build(spec, (), True)
 
 
 # --- values into the form ----------------------------------------------------------------------------------------

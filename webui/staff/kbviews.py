@@ -499,7 +499,7 @@ def item_editor(version: str, name: str, section: str, index: int | None = None)
         return render_template("staff/missing.html"), 404
     text = files[name]
     old = edit.value(text, name, section, index)
-    node = kbforms.form_for(section)
+    node = kbforms.form_for(section, old)
     if request.method == "GET" or not isinstance(old, dict):
         return _item_page(info, ref, kbforms.fill(node, old), text, [])
     form = NoteForm()

@@ -27,8 +27,9 @@ def _submitted(node: kbforms.Node) -> dict[str, str]:
 def test_an_unchanged_form_gives_back_the_same_text(ref):
     text = FILES[ref.file]
     old = edit.value(text, ref.file, ref.section, ref.index)
-    node = kbforms.fill(kbforms.form_for(ref.section), old)
-    value = kbforms.read(kbforms.form_for(ref.section), _submitted(node), {})
+    node = kbforms.fill(kbforms.form_for(ref.section, old), old)
+    assert node.children, "every item has fields"
+    value = kbforms.read(kbforms.form_for(ref.section, old), _submitted(node), {})
     assert not kbforms.has_errors(node)
     new = kbforms.merged(old, value, node)
     assert edit.replace(text, ref.file, ref.section, ref.index, new) == text
