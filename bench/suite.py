@@ -53,7 +53,7 @@ class Settings:
 
 WEB_FULL = web.Settings(requests=2960, warmup=296, null_requests=2000, engine_rounds=10, storage_rounds=3)
 WEB_QUICK = web.Settings(requests=300, warmup=60, null_requests=300, engine_rounds=1, storage_rounds=1)
-PRODUCTION_FULL = production.Settings(requests=2000, warmup=600, engine_items=296, storage_items=300)
+PRODUCTION_FULL = production.Settings(requests=1000, warmup=400, engine_items=296, storage_items=300)
 PRODUCTION_QUICK = production.Settings(requests=200, warmup=100, engine_items=100, storage_items=60)
 FULL = Settings(
     diagnosis_rounds=50,
