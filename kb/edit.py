@@ -156,6 +156,7 @@ def _styled(node: yaml.Node, top: bool = False) -> None:
 
 
 def _dump(data: Any, top: bool = True) -> list[str]:
+    """``data`` as YAML lines, styled by :func:`_styled`."""
     stream = io.StringIO()
     dumper = _Dumper(stream, sort_keys=False, allow_unicode=True, width=100)
     try:
@@ -190,11 +191,13 @@ def _lines_range_end(lines: list[str], start: int, end: int) -> int:
 
 
 def _container(data, section: str, index: int | None):
-    """The item's mapping and (start, end) of its lines, 0-based, end exclusive (trailing comments left out)."""
+    """The item's node: the section's value, or its list entry ``index``."""
     return data[section] if index is None else data[section][index]
 
 
 def _item_span(lines: list[str], data, section: str, index: int | None) -> tuple[int, int]:
+    """(start, end) of the item's lines, 0-based, end exclusive; comments and blank lines after it (which
+    introduce what follows) are left out."""
     top = [data.where(key)[0] - 1 for key in data]
     section_line = data.where(section)[0] - 1
     section_end = min([line for line in top if line > section_line], default=len(lines))
