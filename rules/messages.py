@@ -49,8 +49,9 @@ HTTP_ERRORS = {
     "method_not_allowed": N_("Method %(method)s is not allowed here; allowed: %(allowed)s."),
     "bad_idempotency_key": N_("The Idempotency-Key header must be one key of 1 to 255 printable ASCII characters."),
     "idempotency_key_reused": N_("This Idempotency-Key was already used with a different request; use a new key."),
-    # The staff API's query parameters (webui.staff.api.whole_number): a page, a count.
+    # The staff API's query parameters (webui.staff.api): a page or a count, a name the operation does not take.
     "bad_number": N_("\"%(name)s\" must be a whole number of at least %(least)s, not '%(value)s'."),
+    "unknown_parameter": N_("Unknown query parameter '%(value)s'; this address takes: %(allowed)s."),
     # webui.limits: too many requests from one address (the web pages show the same words).
     "rate_limited": N_("Too many requests from your network in a short time. Please wait %(wait)s and try again."),
 }

@@ -25,6 +25,7 @@ from referencing.jsonschema import DRAFT202012
 from schemathesis import checks as st_checks
 from schemathesis.core.failures import FailureGroup
 
+import kb as kbase
 from testing.apps import clear_app, make_app
 from testing.staff import clear_staff, make_token, make_user
 
@@ -199,3 +200,80 @@ def test_document_and_server_agree_on_found_bodies(api_app, body, valid, status)
     validator = Draft202012Validator({"$ref": DOCUMENT_URI + REQUEST_SCHEMA}, registry=registry)
     response = api_app.test_client().post("/api/v1/consultations", json=body)
     assert (validator.is_valid(body), response.status_code) == (valid, status)
+
+
+# Found on 2026-12-01 in the staff API: query parameters the document refused were served (200), one the
+# document allowed was refused (impact's threshold was any text), and a draft file holding a control character
+# gave a 500. (path, query, status, error code): a 200 exactly when the document allows every value.
+STAFF_QUERIES = [
+    ("/api/v1/audit", {"lang": "fr"}, 400, "bad_lang"),
+    ("/api/v1/audit", {"page": "x"}, 400, "bad_number"),
+    ("/api/v1/audit", {"page": "0"}, 400, "bad_number"),
+    ("/api/v1/audit", {"per_page": ""}, 400, "bad_number"),
+    ("/api/v1/audit", {"per_page": "\u00b2"}, 400, "bad_number"),  # a digit to str.isdigit, not to the pattern
+    ("/api/v1/audit", {"page": "-1"}, 400, "bad_number"),
+    ("/api/v1/audit", {"page": "007", "per_page": "9999", "lang": "en"}, 200, None),  # past 500 gives 500
+    ("/api/v1/audit", {"page": "9" * 5000}, 200, None),  # past the last page gives the last page
+    ("/api/v1/kb/versions", {"lang": "xx"}, 400, "bad_lang"),
+    ("/api/v1/kb/versions", {"lang": "id"}, 200, None),
+    ("/api/v1/kb/versions", {"": "0"}, 400, "unknown_parameter"),  # a name the operation does not declare
+    ("/api/v1/audit", {"page": "1", "Page": "2"}, 400, "unknown_parameter"),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": "0.5", "limit": "0"}, 200, None),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": ".05"}, 200, None),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": "1.00"}, 200, None),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": "0"}, 200, None),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": "1/2"}, 400, "bad_threshold"),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": "5e-2"}, 400, "bad_threshold"),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": " 0.5"}, 400, "bad_threshold"),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": "\u0661"}, 400, "bad_threshold"),  # an Arabic-Indic 1
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": "1.5"}, 400, "bad_threshold"),
+    ("/api/v1/kb/versions/{version}/impact", {"threshold": ">\u00f1"}, 400, "bad_threshold"),
+    ("/api/v1/kb/versions/{version}/impact", {"limit": "x"}, 400, "bad_number"),
+]
+
+
+def _schema_pointers(document: dict, path: str) -> dict[str, str]:
+    """The JSON pointers of the schemas of ``path``'s GET query parameters in the served document, by name."""
+    pointers = {}
+    operation = "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/get/parameters/"
+    for index, parameter in enumerate(document["paths"][path]["get"]["parameters"]):
+        pointer = parameter.get("$ref", f"{operation}{index}")
+        if "$ref" in parameter:
+            parameter = document["components"]["parameters"][pointer.rsplit("/", 1)[1]]
+        pointers[parameter["name"]] = pointer + "/schema"
+    return pointers
+
+
+@pytest.mark.parametrize(("path", "query", "status", "code"), STAFF_QUERIES)
+def test_document_and_server_agree_on_staff_queries(api_app, staff_headers, path, query, status, code):
+    """Each staff query the fuzzing once found is judged alike by the served document and by the server."""
+    client = api_app.test_client()
+    document = client.get(OPENAPI).get_json()
+    registry = Registry().with_resource(DOCUMENT_URI, DRAFT202012.create_resource(document))
+    pointers = _schema_pointers(document, path)
+    valid = all(
+        name in pointers
+        and Draft202012Validator({"$ref": DOCUMENT_URI + pointers[name]}, registry=registry).is_valid(value)
+        for name, value in query.items()
+    )
+    version = client.get("/api/v1/kb/versions", headers=staff_headers).get_json()["versions"][0]["version"]
+    response = client.get(path.format(version=version), query_string=query, headers=staff_headers)
+    error = response.get_json().get("error", {})
+    assert (valid, response.status_code, error.get("code")) == (status == 200, status, code)
+
+
+def test_a_draft_file_with_a_control_character_is_refused_with_its_place(api_app, staff_headers):
+    """Found on 2026-12-01: 500. A character YAML allows nowhere is the loader's file:line:col problem (422)."""
+    client = api_app.test_client()
+    before = client.get("/api/v1/kb/versions", headers=staff_headers).get_json()["versions"]
+    files = kbase.read_files()
+    files["kb.yaml"] = files["kb.yaml"].replace("\n", "\n\x07", 1)
+    response = client.post("/api/v1/kb/versions", json={"files": files}, headers=staff_headers)
+    assert (response.status_code, response.get_json()["error"]["problems"]) == (
+        422,
+        [
+            "kb.yaml:2:1: character U+0007 may not appear in a YAML file (a control character or a lone surrogate)"
+            " (delete it; in a double-quoted text an escape such as \\x07 may stand for it)"
+        ],
+    )
+    assert client.get("/api/v1/kb/versions", headers=staff_headers).get_json()["versions"] == before

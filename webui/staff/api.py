@@ -2,8 +2,8 @@
 this blueprint by the KB workflow's API module. Every route is guarded by ``require_token_role``.
 
 Query parameters are read as strictly as the OpenAPI document (webui/openapi.staff.json) describes them: a
-``?lang=`` we do not speak, or a count that is not a whole number, is refused with 400 JSON before anything
-else, as the public API refuses them."""
+parameter the operation does not declare, a ``?lang=`` we do not speak, or a count that is not a whole number
+is refused with 400 JSON before anything else, as the public API refuses a ``?lang=``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 from kb.languages import DEFAULT_LANGUAGE, supported
 from rules import jsonbody
 from rules.messages import message
+from webui import openapi
 from webui.api import error
 from webui.extensions import csrf
 from webui.staff import audit
@@ -27,6 +28,7 @@ csrf.exempt(bp)
 MAX_PER_PAGE = 500
 MAX_PAGE = 10**9  # past the last page gives the last page; this only keeps the database's OFFSET small
 DIGITS = re.compile(r"[0-9]+")  # ASCII only, as the document's patterns (str.isdigit would take '²')
+FLASK_PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")  # /<version> in a route, /{version} in the document
 BIG = 18  # digits: more than any count here, read without int()'s limit on long texts
 
 
@@ -36,8 +38,29 @@ def query_lang() -> str:
     return lang if supported(lang) else DEFAULT_LANGUAGE
 
 
-def refuse_unknown_lang() -> Response | None:
-    """A staff API blueprint's ``before_request``: a ``?lang=`` we do not speak is 400 ``bad_lang``."""
+def _declared_query() -> frozenset[str] | None:
+    """The query parameters the document declares for this request's operation (None: not documented)."""
+    if request.url_rule is None:
+        return None
+    document = openapi.document()
+    path = FLASK_PARAMETER.sub(r"{\1}", request.url_rule.rule)
+    operation = document["paths"].get(path, {}).get(request.method.lower())
+    if operation is None:
+        return None
+    parameters = document["components"]["parameters"]
+    declared = (parameters[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in operation.get("parameters", ()))
+    return frozenset(p["name"] for p in declared if p["in"] == "query")
+
+
+def check_query() -> Response | None:
+    """A staff API blueprint's ``before_request``: a query parameter the operation's document does not declare
+    is 400 ``unknown_parameter``; a ``?lang=`` we do not speak is 400 ``bad_lang``."""
+    declared = _declared_query()
+    unknown = sorted(set(request.args) - declared) if declared is not None else []
+    if unknown:
+        allowed = ", ".join(sorted(declared or ()))
+        text = message("unknown_parameter", query_lang(), value=jsonbody.short(unknown[0]), allowed=allowed)
+        return error(400, "unknown_parameter", text)
     lang = request.args.get("lang")
     if lang is None or supported(lang):
         return None
@@ -58,7 +81,7 @@ def whole_number(name: str, default: int, least: int = 1, most: int | None = Non
     return number if most is None else min(number, most)
 
 
-bp.before_request(refuse_unknown_lang)
+bp.before_request(check_query)
 
 
 @bp.after_request

@@ -31,7 +31,7 @@ from webui.api import error
 from webui.errors import KBRejectedError, WorkflowError
 from webui.extensions import csrf
 from webui.kbimpact import parse_threshold
-from webui.staff.api import refuse_unknown_lang, whole_number
+from webui.staff.api import check_query, whole_number
 from webui.staff.auth import api_user, private, require_token_role
 from webui.staff.roles import ADMIN, ENGINEER, EXPERT
 
@@ -53,7 +53,7 @@ def _bigger_bodies() -> None:
     request.max_content_length = int(current_app.config.get("KB_UPLOAD_MAX_BYTES", 4 * 1024 * 1024))
 
 
-bp.before_request(refuse_unknown_lang)
+bp.before_request(check_query)
 
 
 @bp.after_request
