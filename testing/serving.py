@@ -2,7 +2,7 @@
 
     with production_server(tmp_path, DATABASE_URL=...) as server:
         server.get("/healthz")        # (status, headers, body) through nginx
-        server.send(signal.SIGHUP)    # the launcher passes it on
+        server.send(signal.SIGHUP)    # the launcher runs the KB reload (workers follow the new version)
         server.stop()                 # SIGTERM; returns the launcher's exit status
 
 Tests that start it skip when nginx is not installed (CI fails them instead: .ci/services.sh installs it).
@@ -104,7 +104,7 @@ class ProductionServer:
         return sorted(found)
 
     def send(self, signum: int) -> None:
-        """A signal to the launcher (it passes SIGHUP on to gunicorn)."""
+        """A signal to the launcher (SIGHUP: it runs the KB reload; SIGTERM: it stops both servers)."""
         self.process.send_signal(signum)
 
     def wait_ready(self) -> None:

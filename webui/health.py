@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from webui import knowledge
+from webui.errors import KBUnavailableError
 from webui.extensions import csrf, db
 from webui.security import no_store
 
@@ -39,9 +40,15 @@ def _database() -> str:
 
 
 def _kb() -> str:
-    """The served KB's short version, or the failure marker when the app has none."""
+    """The active KB's short version (the pointer re-read as a consultation would, so a probe after a reload
+    sees the new version), or the failure marker when the app has none."""
     loaded = current_app.extensions.get(knowledge.EXT_KEY)
-    return loaded.short_version if loaded is not None else FAILED
+    if loaded is None:
+        return FAILED
+    try:
+        return knowledge.current().short_version
+    except KBUnavailableError:  # the pointer cannot be followed now: what this process serves is still served
+        return loaded.short_version
 
 
 @bp.get("/healthz")

@@ -92,6 +92,15 @@ def test_every_worker_switches_at_its_next_request(two, bundled_kb):
     assert rows(first)[1] == (bundled_kb.version, 3)
 
 
+def test_healthz_names_the_active_version_before_any_consultation(two, bundled_kb):
+    first, second = two
+    probe = second.test_client()
+    assert probe.get("/healthz").get_json()["kb"] == bundled_kb.short_version
+    new = publish(first, variant(bundled_files(), GC03_CF_08_CLEAN))
+    # The probe is the worker's first request since the switch: it follows the pointer, not what it served.
+    assert probe.get("/healthz").get_json() == {"status": "ok", "database": "ok", "kb": new.short_version}
+
+
 def test_a_worker_looks_again_only_after_its_poll_interval(app_factory, bundled_kb):
     switching = app_factory(KB_POLL_SECONDS=0)
     patient = app_factory(KB_POLL_SECONDS=3600)

@@ -17,9 +17,10 @@ worker_class = "sync"
 timeout = 30
 # SIGTERM and SIGHUP give workers this long to finish what they are answering.
 graceful_timeout = 20
-# A fresh worker every ~1000 requests, staggered so that both never restart at once.
-max_requests = 1000
-max_requests_jitter = 100
+# A fresh worker every ~20,000 requests (a guard against slow leaks), staggered so that both never restart at
+# once. Not more often: each start re-parses the KB, rebuilds the engines and empties the result memo.
+max_requests = 20000
+max_requests_jitter = 2000
 # No access log: result URLs are receipts. Errors go to stderr, which the launcher writes to the log.
 accesslog = None
 errorlog = "-"

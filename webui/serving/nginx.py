@@ -22,6 +22,8 @@ UPSTREAM_TIMEOUT = 60  # seconds for gunicorn's answer: longer than its worker t
 # timeout, a restart): the first try and two retries. Few, since a request that kills its worker kills one more
 # each retry.
 UPSTREAM_TRIES = 3
+# The URL prefixes whose routes take a whole KB (KB_UPLOAD_MAX_BYTES instead of MAX_CONTENT_LENGTH).
+KB_PREFIXES = ("/api/v1/kb/versions", "/staff/kb/")
 TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
@@ -53,6 +55,8 @@ def render(settings: ServeSettings, *, worker_processes: int = 1) -> str:
         socket=str(settings.socket),
         listen=f"{host}:{settings.port}",
         max_body=settings.max_body,
+        kb_upload_max=settings.kb_upload_max,
+        kb_prefixes=KB_PREFIXES,
         timeout=CLIENT_TIMEOUT,
         upstream_timeout=UPSTREAM_TIMEOUT,
         upstream_tries=UPSTREAM_TRIES,

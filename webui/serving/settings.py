@@ -27,6 +27,7 @@ class ServeSettings:
     host: str
     port: int
     max_body: int  # MAX_CONTENT_LENGTH: nginx refuses bigger bodies, and so would the app
+    kb_upload_max: int  # KB_UPLOAD_MAX_BYTES: the limit of the routes that take a whole KB (staff API and pages)
     retention_days: int  # RETENTION_DAYS: how many daily log files are kept
     proxy_count: int  # PROXY_COUNT as configured: the proxies in front of nginx (0 when nginx faces clients)
 
@@ -90,6 +91,7 @@ def resolve(
         host=host or environ.get("HOST") or DEFAULT_HOST,
         port=_whole(port or environ.get("PORT") or DEFAULT_PORT, "PORT", 1, 65535),
         max_body=_whole(cfg.get("MAX_CONTENT_LENGTH"), "MAX_CONTENT_LENGTH", 1),
+        kb_upload_max=_whole(cfg.get("KB_UPLOAD_MAX_BYTES"), "KB_UPLOAD_MAX_BYTES", 1),
         retention_days=_whole(cfg.get("RETENTION_DAYS"), "RETENTION_DAYS", 0),
         proxy_count=_whole(cfg.get("PROXY_COUNT") or 0, "PROXY_COUNT", 0),
     )

@@ -170,6 +170,27 @@ def test_a_body_over_the_limit_gets_the_apps_own_413(shared_server, size, chunke
     assert json.loads(answer)["error"]["code"] == "too_large"
 
 
+KB_SIZED = 200 * 1024  # a whole KB as the staff API takes it (the bundled one is about 90 KB)
+
+
+@pytest.mark.parametrize(
+    ("path", "size", "expected"),
+    [
+        # Past nginx and the app's body limit to the token check: nginx does not refuse a KB-sized body there.
+        ("/api/v1/kb/versions", KB_SIZED, 401),
+        # Everywhere else the consultation limit holds.
+        ("/api/v1/consultations", KB_SIZED, 413),
+    ],
+    ids=["kb-sized-to-staff-api", "kb-sized-elsewhere"],
+)
+def test_the_routes_that_take_a_whole_kb_have_their_own_limit(shared_server, path, size, expected):
+    status, headers, body = shared_server.request(
+        "POST", path, body=b"a" * size, headers={**JSON, "Accept-Language": "en"}
+    )
+    assert status == expected
+    assert headers["content-type"] == "application/json" and b"nginx" not in body
+
+
 def test_a_form_over_the_limit_gets_the_apps_413_page(shared_server):
     status, headers, body = shared_server.request(
         "POST",
