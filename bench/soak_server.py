@@ -24,7 +24,8 @@ from webui.serving.settings import app_spec
 
 READY_S = 120.0  # migrations, two workers loading the KB, on a loaded machine
 STOP_S = 90.0
-RESPAWN_S = 240.0  # a SIGHUP runs the KB reload (gunicorn gives it 120 s) before the new workers boot
+RESPAWN_S = 240.0  # a killed worker's replacement boots (parses the KB, builds the engines) on a loaded machine
+RELOAD_S = 150.0  # a SIGHUP's KB reload (the launcher gives it 120 s) until its one log line
 COMMAND_S = 180.0
 
 
@@ -130,9 +131,28 @@ class SoakServer:
         os.kill(victim, signal.SIGKILL)
         return victim
 
-    def sighup(self) -> None:
-        """SIGHUP to the launcher: it passes it on to gunicorn (KB reload, graceful worker restart)."""
+    def sighup(self) -> int:
+        """SIGHUP to the launcher: it runs the KB reload (no worker restarts; the workers follow the active
+        version). Returns where the server's output stood, for :meth:`wait_reload_line`."""
+        offset = self.output.stat().st_size if self.output.exists() else 0
         self.process.send_signal(signal.SIGHUP)
+        return offset
+
+    def wait_reload_line(self, offset: int, timeout: float = RELOAD_S) -> str | None:
+        """The launcher's one line about the KB reload written after ``offset``; None if none came in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with self.output.open("rb") as fh:
+                    fh.seek(offset)
+                    text = fh.read().decode("utf-8", errors="replace")
+            except OSError:
+                text = ""
+            for line in text.splitlines():
+                if "KB reload" in line and "running" not in line:
+                    return line.strip()
+            time.sleep(0.2)
+        return None
 
     def kb_reload(self) -> CommandOutcome:
         """``flask --app webui kb reload`` on this server's instance, database and KB_PATH."""
