@@ -16,7 +16,7 @@ from typing import cast
 
 import click
 from flask import current_app
-from sqlalchemy import CursorResult, delete, event, inspect, select
+from sqlalchemy import CursorResult, Table, delete, event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -46,7 +46,9 @@ def _mac(purpose: str, once: str) -> bytes:
     key and something only the server knows."""
     secret = current_app.config["SECRET_KEY"]
     secret = secret.encode("utf-8") if isinstance(secret, str) else secret
-    return hmac.new(secret, f"{purpose}\0{once}".encode(), hashlib.sha256).digest()
+    # hmac.digest: the one-shot C implementation, the same bytes as hmac.new(...).digest() at a fraction of
+    # the cost (two of these per stored submission).
+    return hmac.digest(secret, f"{purpose}\0{once}".encode(), "sha256")
 
 
 def submission_of(once: str) -> str:
@@ -119,21 +121,24 @@ def record(request: dict, result: dict, *, for_other: bool = False, once: str | 
     body = {k: v for k, v in result.items() if k != "trace"}
     created_at = datetime.now(timezone.utc)
     trace = result.get("trace") or {}
-    row = Consultation(
-        key=key_of(token),
-        created_at=created_at,
-        mode=result["mode"],
-        kb_version=result["kb_version"],
-        lang=result["lang"],
-        for_other=bool(for_other),
-        outcome=result.get("solution") or result.get("diagnosis"),
-        request=request,
-        result=body,
-        trace=trace,
-        submission=None if once is None else submission_of(once),
-    )
+    values = {
+        "key": key_of(token),
+        "created_at": created_at,
+        "mode": result["mode"],
+        "kb_version": result["kb_version"],
+        "lang": result["lang"],
+        "for_other": bool(for_other),
+        "outcome": result.get("solution") or result.get("diagnosis"),
+        "request": request,
+        "result": body,
+        "trace": trace,
+        "submission": None if once is None else submission_of(once),
+    }
     try:
-        db.session.add(row)
+        # One Core INSERT on the session's connection, in the session's transaction: the row is written
+        # through the table's own types (the same JSON and time encoding as a Consultation object), without
+        # the ORM's unit of work, identity map and expiry of an object nobody reads (about half the CPU).
+        db.session.connection().execute(_INSERT, values)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -147,6 +152,10 @@ def record(request: dict, result: dict, *, for_other: bool = False, once: str | 
         db.session.rollback()
         raise
     return Saved(token, created_at, request, body, trace)
+
+
+# Built once: the statement's compiled form is then cached by SQLAlchemy (keyed by the columns given).
+_INSERT = cast(Table, Consultation.__table__).insert()
 
 
 def _delete(statement) -> int:
