@@ -28,14 +28,19 @@ def defaults(instance_path: str) -> dict:
         # databases are migrated with `flask --app webui db upgrade` instead.
         "AUTO_MIGRATE": True,
         "KB_PATH": None,  # None: the KB bundled with Pakar (kb/covid19)
-        # Seconds between a process's looks at the active KB version in the database (webui.kbstate): every
-        # worker serves a published or reloaded version within this time.
-        "KB_POLL_SECONDS": 2,
+        # Seconds between a process's looks at the active KB version in the database (webui.kbstate). 0: every
+        # request that needs the KB reads the one-row pointer (a primary-key read), so each answer names a
+        # version that was active during its request (issue 10). A few seconds saves that read per request, at
+        # the price of answers from the version just replaced for that long after a publish.
+        "KB_POLL_SECONDS": 0,
         "KB_CACHE_VERSIONS": 8,  # KB versions a process keeps parsed (to show results of earlier versions)
         # Impact of a KB version (webui.kbimpact, rules.impact): worker processes replaying the stored
         # consultations, and the smallest change of a hypothesis's CF that counts as a change on its own.
         "IMPACT_PROCESSES": 2,
         "IMPACT_CF_THRESHOLD": "0.05",
+        # Seconds the staff page and API may spend replaying for an impact: below gunicorn's 30 s worker
+        # timeout (a killed worker's GET is retried by nginx on the next one). `flask kb impact` has no limit.
+        "IMPACT_WEB_SECONDS": 20,
         # A whole KB sent to the staff API or uploaded (JSON or zip); consultations keep MAX_CONTENT_LENGTH.
         "KB_UPLOAD_MAX_BYTES": 4 * 1024 * 1024,
         "RETENTION_DAYS": 30,  # results older than this are deleted (see webui.retention)

@@ -40,10 +40,11 @@ def reload_command(path):
     if not outcome.switched:
         click.echo(f"{outcome.path}: version {_short(outcome.version)} ({outcome.label}) is already active")
         return
-    seconds = float(current_app.config.get("KB_POLL_SECONDS", 2))
+    seconds = float(current_app.config.get("KB_POLL_SECONDS", 0))
+    when = f"within {seconds:g} s" if seconds > 0 else "at their next request"
     click.echo(
         f"{outcome.path}: version {_short(outcome.previous)} -> {_short(outcome.version)} ({outcome.label});"
-        f" workers switch within {seconds:g} s"
+        f" workers switch {when}"
     )
 
 

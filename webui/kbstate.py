@@ -128,7 +128,7 @@ class Registry:
 
     def __init__(self, app):
         self.app = app
-        self.poll = float(app.config.get("KB_POLL_SECONDS", 2))
+        self.poll = float(app.config.get("KB_POLL_SECONDS", 0))
         self.keep = max(1, int(app.config.get("KB_CACHE_VERSIONS", 8)))
         self._lock = threading.Lock()  # guards the fields below; never held while loading a KB
         self._refreshing = threading.Lock()  # one thread of the process reads the pointer at a time
