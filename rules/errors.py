@@ -36,3 +36,15 @@ class EngineError(PakarError):
     """The engine could not be built or run for a KB."""
 
     code = "engine_error"
+
+
+class ImpactTooLongError(PakarError):
+    """An impact replay (:func:`rules.impact.replay`) passed its deadline: ``done`` of ``total`` distinct
+    requests were replayed. A web request stops there rather than outlive its worker's timeout."""
+
+    code = "impact_too_long"
+
+    def __init__(self, done: int, total: int):
+        super().__init__(f"impact replay stopped at its deadline: {done} of {total} requests replayed")
+        self.done = done
+        self.total = total

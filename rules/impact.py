@@ -22,12 +22,17 @@ cores), so it does no more work than the comparison needs:
 * the real Experta engines run without building explanations or the trace's JSON form; only the outcome
   is read from the engine's state;
 * the distinct requests are spread over ``processes`` worker processes (spawned, each with its own engines).
+
+A ``deadline`` (a :func:`time.monotonic` time) is checked before each chunk of requests is replayed, in
+this process or from the workers: past it, :class:`~rules.errors.ImpactTooLongError` says how far it got (a web
+request must not outlive its worker's timeout; the CLI has no deadline).
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -39,7 +44,7 @@ from kb.model import KnowledgeBase
 from rules import requests
 from rules.engine.cf import from_number, parse, to_decimal
 from rules.engine.engines import build_engine
-from rules.errors import EngineError, InputError
+from rules.errors import EngineError, ImpactTooLongError, InputError
 
 DEFAULT_THRESHOLD = Fraction(1, 20)
 """A CF change smaller than this (0.05) is not reported on its own."""
@@ -395,12 +400,15 @@ def replay(
     progress: Callable[[int, int], None] | None = None,
     parallel_from: int = MIN_PARALLEL,
     scope: Reach | None = None,
+    deadline: float | None = None,
 ) -> ImpactReport:
     """Replay ``stored`` under ``old`` and ``new`` and report what changes (see the module's text).
 
     ``progress(done, total)`` is called as distinct requests are replayed (``total`` known once every row
     has been read). ``processes`` <= 1, or fewer than ``parallel_from`` distinct requests, replays in this
-    process. ``scope``: what the change can reach (default: :func:`reach` of the two KBs)."""
+    process. ``scope``: what the change can reach (default: :func:`reach` of the two KBs). ``deadline``: a
+    :func:`time.monotonic` time after which no further chunk is waited for (:class:`ImpactTooLongError`; the
+    worker processes are terminated)."""
     groups: dict[str, _Group] = {}
     rows = reused = 0
     for row in stored:
@@ -425,6 +433,7 @@ def replay(
     if processes <= 1 or total < parallel_from:
         engines = Engines()
         for chunk in chunks:
+            _check(deadline, done, total)
             for i, old_outcome, new_outcome in _run(chunk, old, new, engines):
                 outcomes[i] = (old_outcome, new_outcome)
             done += len(chunk)
@@ -432,14 +441,34 @@ def replay(
                 progress(done, total)
     else:
         context = multiprocessing.get_context("spawn")
+        # Leaving the block (the deadline too) terminates the workers: no replay goes on after the request.
         with context.Pool(processes, initializer=_init_worker, initargs=(old, new)) as pool:
-            for results in pool.imap_unordered(_run_chunk, chunks):
+            pending = pool.imap_unordered(_run_chunk, chunks)
+            for _chunk in chunks:
+                try:
+                    results = pending.next(_left(deadline, done, total))
+                except multiprocessing.TimeoutError as exc:
+                    raise ImpactTooLongError(done, total) from exc
                 for i, old_outcome, new_outcome in results:
                     outcomes[i] = (old_outcome, new_outcome)
                 done += len(results)
                 if progress:
                     progress(done, total)
     return _report(ordered, outcomes, old, new, threshold, rows, reused)
+
+
+def _check(deadline: float | None, done: int, total: int) -> None:
+    _left(deadline, done, total)
+
+
+def _left(deadline: float | None, done: int, total: int) -> float | None:
+    """Seconds left before ``deadline`` (None: no deadline); :class:`ImpactTooLongError` when none are left."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise ImpactTooLongError(done, total)
+    return left
 
 
 def _report(ordered, outcomes, old, new, threshold, rows, reused) -> ImpactReport:
@@ -488,6 +517,7 @@ __all__ = [
     "Difference",
     "Engines",
     "ImpactReport",
+    "ImpactTooLongError",
     "Outcome",
     "Reach",
     "Stored",

@@ -111,5 +111,9 @@ KB_ERRORS = {
         "Version %(version)s was published before: only an admin may make it active again (a rollback)."
     ),
     "active_version": N_("Version %(version)s is the active one; publish another version first."),
+    "impact_too_long": N_(
+        "Too many consultations to replay within a request (%(done)s of %(total)s replayed in %(seconds)s s): "
+        "run `flask --app webui kb impact %(version)s` on the server."
+    ),
 }
 MESSAGES.update(KB_ERRORS)

@@ -67,9 +67,10 @@ def run(
     threshold: Fraction | None = None,
     processes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    deadline: float | None = None,
 ) -> rules_impact.ImpactReport:
     """Replay the stored consultations under ``old`` and ``new`` (settings: ``IMPACT_PROCESSES``,
-    ``IMPACT_CF_THRESHOLD``)."""
+    ``IMPACT_CF_THRESHOLD``); past ``deadline`` (:func:`time.monotonic`), :class:`rules.errors.ImpactTooLongError`."""
     cfg = current_app.config
     if threshold is None:
         threshold = parse_threshold(cfg.get("IMPACT_CF_THRESHOLD", "0.05"))
@@ -77,8 +78,20 @@ def run(
         processes = int(cfg.get("IMPACT_PROCESSES", 2))
     scope = rules_impact.reach(old, new)
     return rules_impact.replay(
-        stored(old, scope), old, new, threshold=threshold, processes=processes, progress=progress, scope=scope
+        stored(old, scope),
+        old,
+        new,
+        threshold=threshold,
+        processes=processes,
+        progress=progress,
+        scope=scope,
+        deadline=deadline,
     )
+
+
+def web_budget() -> float:
+    """Seconds a web request (staff page or API) may spend on an impact: the ``IMPACT_WEB_SECONDS`` setting."""
+    return float(current_app.config.get("IMPACT_WEB_SECONDS", 20))
 
 
 def parse_threshold(value) -> Fraction:

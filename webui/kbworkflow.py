@@ -19,6 +19,7 @@ is not active -> (retire) ``retired``.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -516,11 +517,14 @@ def impact(
     threshold: Fraction | None = None,
     processes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    budget_s: float | None = None,
 ) -> ImpactReport:
     """Replay every stored consultation within retention under version ``ref`` and ``against`` (default: the
-    active version); see :mod:`rules.impact` and :mod:`webui.kbimpact`."""
+    active version); see :mod:`rules.impact` and :mod:`webui.kbimpact`. ``budget_s``: seconds it may take,
+    counted from now (None: no limit); past them, :class:`rules.errors.ImpactTooLongError`."""
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     new_kb, old_kb = knowledge(ref), knowledge(against_ref(against))
-    return kbimpact.run(old_kb, new_kb, threshold=threshold, processes=processes, progress=progress)
+    return kbimpact.run(old_kb, new_kb, threshold=threshold, processes=processes, progress=progress, deadline=deadline)
 
 
 __all__ = [

@@ -7,6 +7,7 @@ triage level or CF (over the threshold) changes, counted per stored row.
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 import kb
 import rules
 from rules import impact
+from rules.errors import ImpactTooLongError
 from rules.impact import Difference, Outcome, Stored
 from testing.kbvariants import GC03_CF_08, MINI, bundled_files, variant
 
@@ -426,3 +428,31 @@ def test_worker_processes_give_the_same_report(mini, mini_changed):
     spread = impact.replay(rows, mini, mini_changed, processes=2, parallel_from=0)
     assert spread == alone
     assert spread.rows == 30 and spread.changed_rows == 18
+
+
+def test_a_deadline_already_past_stops_the_replay(mini, mini_changed):
+    seen = []
+    with pytest.raises(ImpactTooLongError) as caught:
+        impact.replay(
+            _rows(mini),
+            mini,
+            mini_changed,
+            processes=1,
+            deadline=time.monotonic() - 1,
+            progress=lambda *p: seen.append(p),
+        )
+    # The 8 distinct requests are reached (the change touches the screening decisions); none was replayed.
+    assert (caught.value.done, caught.value.total, caught.value.code) == (0, 8, "impact_too_long")
+    assert seen == [(0, 8)]
+
+
+def test_a_deadline_not_reached_changes_nothing(mini, mini_changed):
+    within = impact.replay(_rows(mini), mini, mini_changed, processes=1, deadline=time.monotonic() + 3600)
+    assert within == impact.replay(_rows(mini), mini, mini_changed, processes=1)
+
+
+@pytest.mark.slow  # starts two worker processes
+def test_a_deadline_already_past_stops_the_worker_processes(mini, mini_changed):
+    with pytest.raises(ImpactTooLongError) as caught:
+        impact.replay(_rows(mini), mini, mini_changed, processes=2, parallel_from=0, deadline=time.monotonic() - 1)
+    assert (caught.value.done, caught.value.total) == (0, 8)

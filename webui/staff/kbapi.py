@@ -23,14 +23,14 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from kb.languages import DEFAULT_LANGUAGE, supported
 from rules import jsonbody
-from rules.errors import JSONError
+from rules.errors import ImpactTooLongError, JSONError
 from rules.i18n import tr
 from rules.messages import message
 from webui import kbworkflow
 from webui.api import error
 from webui.errors import KBRejectedError, WorkflowError
 from webui.extensions import csrf
-from webui.kbimpact import parse_threshold
+from webui.kbimpact import parse_threshold, web_budget
 from webui.staff.api import check_query, whole_number
 from webui.staff.auth import api_user, private, require_token_role
 from webui.staff.roles import ADMIN, ENGINEER, EXPERT
@@ -132,13 +132,19 @@ def diff(version: str):
 def impact(version: str):
     """Replay the stored consultations under this version and ``?against=`` (default: the active one):
     counts per kind of change and the changed requests (``?limit=``, default 100); ``?threshold=`` for CF
-    changes (default: the IMPACT_CF_THRESHOLD setting)."""
+    changes (default: the IMPACT_CF_THRESHOLD setting). Within IMPACT_WEB_SECONDS, else 409 ``impact_too_long``."""
     raw = request.args.get("threshold")
     if raw is not None and not THRESHOLD.fullmatch(raw):
         raise WorkflowError("bad_threshold")
     threshold = parse_threshold(raw) if raw is not None else None
     listed = whole_number("limit", IMPACT_LISTED, least=0, most=IMPACT_LISTED_MAX)
-    report = kbworkflow.impact(version, request.args.get("against"), threshold=threshold)
+    budget = web_budget()
+    try:
+        report = kbworkflow.impact(version, request.args.get("against"), threshold=threshold, budget_s=budget)
+    except ImpactTooLongError as exc:
+        # 409, not 503: asking again will not make it faster; the command without a time limit will answer.
+        values = {"done": exc.done, "total": exc.total, "seconds": f"{budget:g}", "version": version}
+        return error(409, exc.code, message(exc.code, _lang(), **values))
     return jsonify(report.to_json(listed))
 
 

@@ -23,11 +23,14 @@ from wtforms.validators import Length
 import kb
 from kb import diff as kbdiff
 from kb import edit
+from rules.errors import ImpactTooLongError
 from rules.i18n import tr
+from rules.impact import ImpactReport
 from rules.messages import message
 from webui import kbworkflow
 from webui.errors import KBRejectedError, WorkflowError
 from webui.i18n import current_lang
+from webui.kbimpact import web_budget
 from webui.staff import bp, kbforms
 from webui.staff.auth import require_role
 from webui.staff.forms import ActionForm
@@ -189,14 +192,27 @@ def _allowed(info: kbworkflow.VersionInfo) -> Allowed:
     )
 
 
-def _impact(info: kbworkflow.VersionInfo):
+@dataclass(frozen=True)
+class ImpactCut:
+    """An impact the page stopped at ``IMPACT_WEB_SECONDS``: ``done`` of ``total`` requests replayed."""
+
+    done: int
+    total: int
+    seconds: float
+
+
+def _impact(info: kbworkflow.VersionInfo) -> ImpactReport | ImpactCut | None:
     """The impact against the active version of a draft or an approved version (what review and publishing
-    decide on), or None (another state, or it does not load). It replays every stored consultation: the
+    decide on), or None (another state, or it does not load). It replays every stored consultation within
+    ``IMPACT_WEB_SECONDS`` (else :class:`ImpactCut`: the page names the command that has no limit); the
     staff API and ``flask kb impact`` give it for any version."""
     if info.active or info.state not in (kbworkflow.DRAFT, kbworkflow.APPROVED):
         return None
+    budget = web_budget()
     try:
-        return kbworkflow.impact(info.hash)
+        return kbworkflow.impact(info.hash, budget_s=budget)
+    except ImpactTooLongError as exc:
+        return ImpactCut(exc.done, exc.total, budget)
     except WorkflowError:
         return None
 
@@ -218,13 +234,16 @@ def version_page(version: str):
     version, and the steps this account may take."""
     info = kbworkflow.get(version)
     compared = None if info.active else kbworkflow.compare(info.hash)
+    impact = _impact(info)
+    cut = impact if isinstance(impact, ImpactCut) else None
     return _render(
         "staff/kb_version.html",
         info=info,
         allowed=_allowed(info),
         problems=_problems(info),
         compared=compared,
-        impact=_impact(info),
+        impact=None if cut else impact,
+        impact_cut=cut,
         impact_listed=IMPACT_LISTED,
         items=compared.items.lines(_tr) if compared else [],
         action=ActionForm(formdata=None),

@@ -341,3 +341,32 @@ def test_real_answers_fit_the_openapi_document(staff):
     ]  # fmt: skip
     for response, path, method in answers:
         _fits(doc, response, path, method)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        (
+            "en",
+            "Too many consultations to replay within a request (0 of 1 replayed in 0 s): "
+            "run `flask --app webui kb impact {version}` on the server.",
+        ),
+        (
+            "id",
+            "Terlalu banyak konsultasi untuk diputar ulang dalam satu permintaan (0 dari 1 diputar ulang dalam 0 "
+            "detik): jalankan `flask --app webui kb impact {version}` di server.",
+        ),
+    ],
+)
+def test_an_impact_longer_than_the_web_budget_is_refused(staff, lang, text):
+    consult(staff.client, {"GC03": 1})  # the one stored consultation the change reaches
+    consult(staff.client, {"GC01": 1})  # out of its reach: not replayed, not counted
+    draft = staff.post("eko", VERSIONS, {"files": variant(bundled_files(), GC03_CF_08_CLEAN)}).get_json()["version"]
+    staff.app.config["IMPACT_WEB_SECONDS"] = 0  # already past when the replay starts
+    refused = staff.get("dewi", f"{VERSIONS}/{draft}/impact?lang={lang}")
+    assert refused.status_code == 409
+    assert refused.get_json() == {"error": {"code": "impact_too_long", "message": text.format(version=draft)}}
+    _fits(staff.client.get("/api/v1/openapi.json").get_json(), refused, VERSIONS + "/{version}/impact", "get")
+    # Within the budget the same request answers.
+    staff.app.config["IMPACT_WEB_SECONDS"] = 20
+    assert staff.get("dewi", f"{VERSIONS}/{draft}/impact").get_json()["changed"] == 1

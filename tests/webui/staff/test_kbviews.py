@@ -396,3 +396,34 @@ def test_a_large_file_is_saved_and_a_draft_checked_again_and_retired(staff_app, 
     assert _flashes(eko.page(f"/staff/kb/{first}?lang=en")) == [
         f"Version {first[:12]} is the active one; publish another version first."
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        (
+            "en",
+            "Too many consultations to replay within a page (0 of 1 replayed in 0 s): "
+            "run flask --app webui kb impact {version} on the server.",
+        ),
+        (
+            "id",
+            "Terlalu banyak konsultasi untuk diputar ulang dalam satu halaman (0 dari 1 diputar ulang dalam 0 detik): "
+            "jalankan flask --app webui kb impact {version} di server.",
+        ),
+    ],
+)
+def test_an_impact_longer_than_the_web_budget_names_the_command(staff_app, eko, lang, text):
+    consult(staff_app.test_client(), {"GC03": 1})  # the one stored consultation the change reaches
+    token = form(eko.page("/staff/kb/"), "/staff/kb/import")["csrf_token"]
+    uploads = [(io.BytesIO(t.encode()), name) for name, t in variant(bundled_files(), GC03_CF_08_CLEAN).items()]
+    draft = _version_of(eko.post("/staff/kb/import", {"csrf_token": token, "files": uploads}))
+    staff_app.config["IMPACT_WEB_SECONDS"] = 0  # already past when the replay starts
+    page = eko.page(f"/staff/kb/{draft}?lang={lang}")
+    assert _text(page, "impact-cut") == text.format(version=draft)
+    assert f"<code>flask --app webui kb impact {draft}</code>" in page
+    assert 'id="impact-summary"' not in page
+    # Within the budget the page shows the impact itself.
+    staff_app.config["IMPACT_WEB_SECONDS"] = 20
+    page = eko.page(f"/staff/kb/{draft}?lang={lang}")
+    assert 'id="impact-cut"' not in page and _rows(page, "impact-counts")[0][1] == "1"
