@@ -24,8 +24,9 @@ def defaults(instance_path: str) -> dict:
         "SQLITE_BUSY_TIMEOUT": 5.0,
         "RETRY_AFTER_UNAVAILABLE": 5,  # the Retry-After (seconds) of a 503 while the database is unavailable
         "LOG_REPEAT_SECONDS": 10,  # the same log line is written at most once per this many seconds (webui.faults)
-        # Create the tables on start when the database is empty (SQLite on first `make run`). Production
-        # databases are migrated with `flask --app webui db upgrade` instead.
+        # Create the tables on start when the database is empty (SQLite on first `make run`), and bring a
+        # database an earlier Pakar made up to date when the app starts to serve. Production databases are
+        # migrated with `flask --app webui db upgrade` (make serve and the Docker image run it first).
         "AUTO_MIGRATE": True,
         "KB_PATH": None,  # None: the KB bundled with Pakar (kb/covid19)
         # Seconds between a process's looks at the active KB version in the database (webui.kbstate). 0: every

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import logging
 
-import click
 from flask import current_app, g, has_request_context
 
 import rules
-from webui import kbstate
+from webui import kbstate, store
 from webui.errors import KBUnavailableError, StartupError
 
 EXT_KEY = kbstate.SERVED_KEY  # the KB this process serves now (kept by webui.kbstate; /healthz reads it)
@@ -33,16 +32,9 @@ def init_app(app) -> None:
         with app.app_context():
             registry.start()
     except KBUnavailableError as exc:
-        if _serving():
+        if store.serving():
             raise StartupError(str(exc)) from exc
         log.warning("no KB can be served yet; the command runs without one")
-
-
-def _serving() -> bool:
-    """Whether this app is made to serve requests: by a server or a test (no ``flask`` command runs), or by
-    ``flask run``; not by the other ``flask`` commands, which load the app for its settings and database."""
-    command = click.get_current_context(silent=True)
-    return command is None or command.command.name == "run"
 
 
 def current():

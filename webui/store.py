@@ -270,6 +270,31 @@ def init_app(app) -> None:
                 # find the tables made when they get the lock.
                 if not inspect(db.engine).has_table(Consultation.__tablename__):
                     upgrade(app)
+        elif serving() and _behind(app):
+            # A database made by an earlier Pakar (`make run` last month): the new tables (KB versions, staff)
+            # come with this start. Only when serving: under `flask db downgrade` it would undo the command.
+            with _migration_lock(app):
+                if _behind(app):
+                    upgrade(app)
+
+
+def serving() -> bool:
+    """Whether this app is made to serve requests: by a server or a test (no ``flask`` command runs), or by
+    ``flask run``; not by the other ``flask`` commands, which load the app for its settings and database."""
+    command = click.get_current_context(silent=True)
+    return command is None or command.command.name == "run"
+
+
+def _behind(app) -> bool:
+    """Whether the database records an Alembic revision older than the newest one of the migrations (tables
+    without a recorded revision were made some other way: left alone)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(migrate.get_config()).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return bool(current) and current != heads
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -92,6 +93,33 @@ def test_auto_migrate_leaves_an_existing_schema_alone(empty_database_url, build_
     with second.app_context():
         assert _revision() is None
         assert "consultation" in _tables()
+
+
+def test_auto_migrate_brings_a_database_of_an_earlier_pakar_up_to_date(empty_database_url, build_app):
+    """`make run` on last month's database: the tables that came since (KB versions, staff) come with the start."""
+    first = build_app(empty_database_url, AUTO_MIGRATE=True)
+    with first.app_context():
+        downgrade(directory=migrate.directory, revision="0002")
+        assert _revision() == "0002"
+        db.session.remove()
+        db.engine.dispose()
+    second = build_app(empty_database_url, AUTO_MIGRATE=True)
+    with second.app_context():
+        assert _revision() == _head(second)
+        assert _differences() == []
+
+
+def test_a_flask_db_command_does_not_upgrade_first(empty_database_url, build_app):
+    """Loading the app for `flask db downgrade` must not undo the command by upgrading on the way."""
+    first = build_app(empty_database_url, AUTO_MIGRATE=True)
+    with first.app_context():
+        downgrade(directory=migrate.directory, revision="0002")
+        db.session.remove()
+        db.engine.dispose()
+    with click.Context(click.Command("downgrade")):
+        second = build_app(empty_database_url, AUTO_MIGRATE=True)
+    with second.app_context():
+        assert _revision() == "0002"
 
 
 def _columns() -> set[str]:
