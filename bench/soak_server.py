@@ -94,7 +94,7 @@ class SoakServer:
                 if status == 200:
                     return body
             except OSError:
-                pass
+                pass  # nginx not listening yet, or gunicorn still booting: ask again
             time.sleep(0.3)
         raise SoakSetupError(f"the server did not answer /healthz within {READY_S:.0f} s: {self.last_output()}")
 

@@ -117,7 +117,7 @@ class ProductionServer:
                 if self.get("/healthz", timeout=5)[0] == 200:
                     return
             except OSError:
-                pass
+                pass  # nginx not listening yet, or gunicorn still booting: ask again
             time.sleep(0.3)
         raise AssertionError(f"no /healthz answer in {START_SECONDS}s:\n{self.text()}")
 

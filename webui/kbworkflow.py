@@ -385,6 +385,8 @@ def read_zip(data: bytes) -> dict[str, str]:
             out[name] = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise KBRejectedError("bad_zip", reason=f"{name}: not UTF-8 text") from exc
+        # A damaged member (BadZipFile, a bad CRC as OSError), an encrypted one (RuntimeError) or an unknown
+        # compression method (NotImplementedError): the upload is refused whole, like a KB that does not load.
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
             raise KBRejectedError("bad_zip", reason=f"{name}: cannot be read") from exc
     return out
