@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import load, web
-from bench.server import children
+from bench.server import answers_ok, children
 from bench.stats import Series
 
 POSTGRES_ENVS = ("BENCH_POSTGRES_URL", "PAKAR_TEST_POSTGRES_URL")
@@ -108,21 +108,6 @@ class Launched:
         return _tree_cpu(self.process.pid)
 
 
-def _answers(port: int, path: str) -> bool:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status == 200
-    except OSError:
-        return False
-    finally:
-        conn.close()
-
-
 @contextlib.contextmanager
 def launched(instance: Path, database_url: str | None) -> Iterator[Launched]:
     """``python -m webui.serving`` on a free loopback port; stopped with SIGTERM (then killed) afterwards."""
@@ -150,7 +135,7 @@ def launched(instance: Path, database_url: str | None) -> Iterator[Launched]:
         )
     try:
         deadline = time.monotonic() + START_SECONDS
-        while not _answers(port, READY_PATH):
+        while not answers_ok("127.0.0.1", port, READY_PATH):
             if process.poll() is not None or time.monotonic() > deadline:
                 tail = output.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
                 raise RuntimeError("the production server did not start:\n" + "\n".join(tail))

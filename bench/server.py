@@ -165,7 +165,12 @@ def wait_ready(server: Server, path: str, timeout: float = READY_TIMEOUT_S, work
 
 
 def _answers(server: Server, path: str) -> bool:
-    conn = http.client.HTTPConnection(server.host, server.port, timeout=5)
+    return answers_ok(server.host, server.port, path)
+
+
+def answers_ok(host: str, port: int, path: str) -> bool:
+    """Whether ``GET path`` on ``host:port`` answers 200 now (False while nothing listens)."""
+    conn = http.client.HTTPConnection(host, port, timeout=5)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
